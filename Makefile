@@ -1,0 +1,42 @@
+# Every target sets up what it needs: .venv (Python deps) and node_modules (CDK CLI and its Node).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The pinned Node 22 from node_modules runs the CDK CLI and jsii alike.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+CDK := npx --no-install cdk
+
+.PHONY: setup synth test snapshots diff deploy destroy clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+synth: setup
+	$(CDK) synth --quiet
+
+test: setup
+	$(BIN)/pytest
+
+# Rewrites tests/snapshots/ from the current code; review the diff before committing.
+snapshots: setup
+	UPDATE_SNAPSHOTS=1 $(BIN)/pytest tests/test_snapshots.py
+
+diff: setup
+	$(CDK) diff
+
+deploy: setup
+	$(CDK) deploy --all
+
+destroy: setup
+	$(CDK) destroy --all
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache

@@ -1,0 +1,5 @@
+"""Reusable constructs: typed keyword-only props, no context reading.
+
+Named cdk_constructs, not constructs: a package called `constructs` would shadow the `constructs`
+library that aws-cdk-lib imports.
+"""

@@ -1,0 +1,31 @@
+"""The chapter's CPU autoscaling demo: php-apache behind an autoscaling/v2 HPA at 50 % CPU."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct, IDependable
+
+from cdk_constructs.manifests import load_manifest
+
+
+class CpuScaledApp(Construct):
+    """php-apache (Namespace, Deployment, Service), then its HPA once the metrics API exists."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        image: str,
+        metrics_api: IDependable,
+        namespace: str = "php-apache",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.app = eks.KubernetesManifest(
+            self, "App", cluster=cluster, manifest=load_manifest("php-apache", namespace=namespace, image=image),
+        )
+        self.hpa = eks.KubernetesManifest(
+            self, "Hpa", cluster=cluster, manifest=load_manifest("php-apache-hpa", namespace=namespace),
+        )
+        self.hpa.node.add_dependency(self.app, metrics_api)

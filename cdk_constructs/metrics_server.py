@@ -1,0 +1,57 @@
+"""metrics-server from its official chart: the one owner of the metrics.k8s.io API."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
+
+
+class MetricsServer(Construct):
+    """Two replicas spread over nodes, a PodDisruptionBudget, pinned to the given nodes."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        chart_version: str,
+        node_selector: Mapping[str, str],
+        replicas: int = 2,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        release = "metrics-server"
+        self.chart = eks.HelmChart(
+            self,
+            "Chart",
+            cluster=cluster,
+            chart="metrics-server",
+            repository=REPOSITORY,
+            version=chart_version,
+            release=release,
+            namespace="kube-system",
+            # Wait for Ready pods so a broken install fails the deploy instead of the HPAs later.
+            wait=True,
+            timeout=Duration.minutes(10),
+            values={
+                "replicas": replicas,
+                "podDisruptionBudget": {"enabled": replicas > 1, "minAvailable": 1},
+                "nodeSelector": dict(node_selector),
+                "topologySpreadConstraints": [
+                    {
+                        "maxSkew": 1,
+                        "topologyKey": "kubernetes.io/hostname",
+                        "whenUnsatisfiable": "ScheduleAnyway",
+                        "labelSelector": {"matchLabels": {
+                            "app.kubernetes.io/name": "metrics-server",
+                            "app.kubernetes.io/instance": release,
+                        }},
+                    }
+                ],
+            },
+        )

@@ -1,0 +1,31 @@
+"""Nested stack: metrics-server and the CPU-scaled php-apache demo."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import NestedStack
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+from cdk_constructs.cpu_scaled_app import CpuScaledApp
+from cdk_constructs.metrics_server import MetricsServer
+from stacks.versions import PHP_APACHE_IMAGE, VersionRow
+
+
+class MetricsStack(NestedStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        versions: VersionRow,
+        system_node_labels: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id, description="metrics-server and the CPU-scaled php-apache demo")
+        metrics_server = MetricsServer(
+            self, "MetricsServer",
+            cluster=cluster, chart_version=versions.metrics_server_chart, node_selector=system_node_labels,
+        )
+        CpuScaledApp(self, "PhpApache", cluster=cluster, image=PHP_APACHE_IMAGE, metrics_api=metrics_server.chart)

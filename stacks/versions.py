@@ -1,0 +1,128 @@
+"""The version matrix: one row per supported Kubernetes minor.
+
+Every version pin of the app lives here. This module must not import aws-cdk-lib, so that the
+config parser (and the offline planner) can use it without starting jsii.
+
+Sources (see ../shared/design/FACTS.md, collected 2026-11-26):
+- EKS support windows: AWS EKS user guide, "kubernetes-versions".
+- Cluster Autoscaler: kubernetes/autoscaler release tags; chart 9.59.0 (set image.tag per minor).
+- Karpenter: aws/karpenter-provider-aws v1.14.1, website/content/en/docs/upgrading/compatibility.md.
+- KEDA: kedacore/keda 2.20.2 and its tested-Kubernetes table; chart from kedacore/charts.
+- metrics-server chart 3.13.1 (kubernetes-sigs/metrics-server), prometheus 29.27.0 and
+  prometheus-adapter 5.3.0 (prometheus-community/helm-charts).
+- kubectl layers: PyPI aws-cdk.lambda-layer-kubectl-vNN, one per Kubernetes minor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+DEFAULT_KUBERNETES_VERSION = "1.35"
+
+
+@dataclass(frozen=True)
+class EksSupport:
+    end_of_standard: date
+    end_of_extended: date
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A pin combination upstream does not declare supported, or a support-window notice."""
+
+    component: str  # "eks", "metrics-server", "karpenter", "keda", "cluster-autoscaler", ...
+    message: str
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    kubernetes: str
+    cluster_autoscaler_image_tag: str
+    cluster_autoscaler_chart: str
+    karpenter: str  # both the karpenter and karpenter-crd charts
+    keda_chart: str
+    metrics_server_chart: str
+    prometheus_chart: str
+    prometheus_adapter_chart: str
+
+    @property
+    def minor(self) -> int:
+        return int(self.kubernetes.split(".")[1])
+
+    @property
+    def kubectl_layer_module(self) -> str:
+        return f"aws_cdk.lambda_layer_kubectl_v{self.minor}"
+
+    @property
+    def kubectl_layer_class(self) -> str:
+        return f"KubectlV{self.minor}Layer"
+
+    def caveats(self, today: date | None = None) -> tuple[Caveat, ...]:
+        """Everything about this row that upstream does not support, checked against the tables below."""
+        today = today or date.today()
+        found: list[Caveat] = []
+        support = EKS_SUPPORT[self.kubernetes]
+        if today > support.end_of_extended:
+            found.append(Caveat("eks", f"EKS no longer creates Kubernetes {self.kubernetes} clusters "
+                                       f"(extended support ended {support.end_of_extended})"))
+        elif today > support.end_of_standard:
+            found.append(Caveat("eks", f"Kubernetes {self.kubernetes} is in EKS extended support (extra cost) "
+                                       f"since {support.end_of_standard}, until {support.end_of_extended}"))
+        minimum = KARPENTER_MINIMUM[self.kubernetes]
+        if _version_tuple(self.karpenter) < _version_tuple(minimum):
+            found.append(Caveat("karpenter", f"Karpenter {self.karpenter} does not support Kubernetes "
+                                             f"{self.kubernetes} (needs >= {minimum})"))
+        if self.cluster_autoscaler_image_tag.lstrip("v").rsplit(".", 1)[0] != self.kubernetes:
+            found.append(Caveat("cluster-autoscaler", f"Cluster Autoscaler {self.cluster_autoscaler_image_tag} "
+                                                      f"does not match Kubernetes {self.kubernetes}"))
+        keda_minor = ".".join(self.keda_chart.split(".")[:2])
+        low, high = KEDA_TESTED[keda_minor]
+        if not _version_tuple(low) <= _version_tuple(self.kubernetes) <= _version_tuple(high):
+            found.append(Caveat("keda", f"KEDA {self.keda_chart} is tested upstream on Kubernetes "
+                                        f"{low}-{high}, not {self.kubernetes}"))
+        return tuple(found)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.lstrip("v").split("."))
+
+
+EKS_SUPPORT = {
+    "1.33": EksSupport(date(2026, 7, 29), date(2027, 7, 29)),
+    "1.34": EksSupport(date(2026, 12, 2), date(2027, 12, 2)),
+    "1.35": EksSupport(date(2027, 3, 27), date(2028, 3, 27)),
+    "1.36": EksSupport(date(2027, 8, 2), date(2028, 8, 2)),
+}
+
+# Karpenter's compatibility table: the oldest Karpenter that supports each Kubernetes minor.
+KARPENTER_MINIMUM = {"1.33": "1.5", "1.34": "1.6", "1.35": "1.9", "1.36": "1.13"}
+
+# KEDA's tested Kubernetes range per KEDA minor.
+KEDA_TESTED = {"2.18": ("1.31", "1.33"), "2.19": ("1.32", "1.34"), "2.20": ("1.33", "1.35")}
+
+_SHARED = dict(
+    cluster_autoscaler_chart="9.59.0",
+    karpenter="1.14.1",
+    keda_chart="2.20.2",
+    metrics_server_chart="3.13.1",
+    prometheus_chart="29.27.0",
+    prometheus_adapter_chart="5.3.0",
+)
+
+MATRIX: dict[str, VersionRow] = {
+    row.kubernetes: row
+    for row in (
+        VersionRow(kubernetes="1.33", cluster_autoscaler_image_tag="v1.33.6", **_SHARED),
+        VersionRow(kubernetes="1.34", cluster_autoscaler_image_tag="v1.34.5", **_SHARED),
+        VersionRow(kubernetes="1.35", cluster_autoscaler_image_tag="v1.35.2", **_SHARED),
+        # No KEDA release is verified on 1.36 yet: the row carries a caveat, warned about at synth.
+        VersionRow(kubernetes="1.36", cluster_autoscaler_image_tag="v1.36.1", **_SHARED),
+    )
+}
+
+SUPPORTED_VERSIONS = tuple(MATRIX)
+
+# Demo images do not depend on the Kubernetes minor. The HPA walkthrough image is published
+# only as `latest` (kubernetes/website, "HorizontalPodAutoscaler Walkthrough").
+PHP_APACHE_IMAGE = "registry.k8s.io/hpa-example:latest"
