@@ -5,7 +5,18 @@ import sys
 
 import aws_cdk as cdk
 
-from stacks.config import ConfigError, cdk_json_context, parse_config
+from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
+
+
+def build(app: cdk.App, config: AppConfig):
+    """Add the app's stacks for a parsed config; the tests build through here too."""
+    # Imported here so that a bad setting fails fast, before the stack modules load.
+    from stacks.eks_scaling_stack import EksScalingStack
+
+    # Env-agnostic unless both are configured: then synth still needs no lookup (AZs are named).
+    env = cdk.Environment(account=config.account, region=config.region) if config.account else None
+    return EksScalingStack(app, "EksScalingStack", config=config, env=env,
+                           description=f"EKS cluster {config.cluster.name} with every layer of autoscaling")
 
 
 def main() -> None:
@@ -16,12 +27,7 @@ def main() -> None:
         config = parse_config(app.node.get_all_context())
     except ConfigError as error:
         sys.exit(f"error: {error}")
-    # Imported after parsing so that a bad setting fails fast, before the stack modules load.
-    from stacks.eks_scaling_stack import EksScalingStack
-
-    env = cdk.Environment(account=config.account, region=config.region) if config.account else None
-    EksScalingStack(app, "EksScalingStack", config=config, env=env,
-                    description=f"EKS cluster {config.cluster.name} with every layer of autoscaling")
+    build(app, config)
     app.synth()
 
 

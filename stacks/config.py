@@ -22,6 +22,7 @@ CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 ENDPOINT_ACCESS = ("public-and-private", "public", "private")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
+OPEN_TO_ALL = ("0.0.0.0/0",)
 
 _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -268,6 +269,10 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if v["natGateways"] > az_count:
         raise ConfigError(f"invalid setting natGateways={v['natGateways']}: "
                           f"at most one per availability zone ({az_count})")
+    if v["endpointAccess"] != "public-and-private" and v["publicAccessCidrs"] != OPEN_TO_ALL:
+        raise ConfigError(f"invalid setting publicAccessCidrs={json.dumps(list(v['publicAccessCidrs']))}: "
+                          "CIDRs can be restricted only with endpointAccess=public-and-private "
+                          f"(with {v['endpointAccess']}, nodes or users would be locked out)")
     low, desired, high = v["systemNodeMinSize"], v["systemNodeDesiredSize"], v["systemNodeMaxSize"]
     if not low <= desired <= high:
         raise ConfigError(f"invalid system node group sizes min={low} desired={desired} max={high}: "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 
-from aws_cdk import Annotations, CfnOutput, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
@@ -38,6 +38,7 @@ class EksScalingStack(Stack):
         self.cluster = self._cluster()
         self.system_nodegroup = self._system_nodegroup()
 
+        self.metrics: MetricsStack | None = None
         if config.enable_metrics_server:
             self.metrics = MetricsStack(
                 self, "Metrics",
@@ -84,6 +85,8 @@ class EksScalingStack(Stack):
         kubectl_layer = getattr(layer_module, self.versions.kubectl_layer_class)(self, "KubectlLayer")
         secrets_key = kms.Key(
             self, "SecretsKey", enable_key_rotation=True, description=f"EKS secrets encryption for {settings.name}",
+            # The key only protects this cluster's secrets: schedule its deletion with the cluster.
+            removal_policy=RemovalPolicy.DESTROY, pending_window=Duration.days(7),
         )
         cluster = eks.Cluster(
             self, "Cluster",
@@ -137,7 +140,9 @@ class EksScalingStack(Stack):
 
 
 def _endpoint_access(mode: str, cidrs: tuple[str, ...]) -> eks.EndpointAccess:
+    # Config allows CIDRs other than 0.0.0.0/0 only with public-and-private (see stacks/config.py).
     if mode == "private":
         return eks.EndpointAccess.PRIVATE
-    base = eks.EndpointAccess.PUBLIC if mode == "public" else eks.EndpointAccess.PUBLIC_AND_PRIVATE
-    return base.only_from(*cidrs)
+    if mode == "public":
+        return eks.EndpointAccess.PUBLIC
+    return eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*cidrs)

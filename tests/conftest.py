@@ -1,0 +1,28 @@
+"""Session fixtures: each configuration in tests/synth.py is synthesized at most once per session."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from tests.synth import CONFIGS, Synth, synthesize
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synth]:
+    cache: dict[str, Synth] = {}
+
+    def get(name: str) -> Synth:
+        if name not in cache:
+            cache[name] = synthesize(CONFIGS[name], tmp_path_factory.mktemp(name))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def default(synth: Callable[[str], Synth]) -> Synth:
+    return synth("default")
+
+

@@ -1,0 +1,85 @@
+"""Synthesizing the app under test configurations, and reading what it produced."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import aws_cdk as cdk
+from aws_cdk import assertions
+
+from stacks.config import cdk_json_context, parse_config
+from app import build
+from stacks.eks_scaling_stack import EksScalingStack
+
+ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
+
+# Overrides of cdk.json, written as a user would type them with -c (strings). Together they
+# cover every matrix row and every non-default branch of the parent stack.
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "k8s-1.33-restricted": {
+        "kubernetesVersion": "1.33",
+        "publicAccessCidrs": "203.0.113.0/24,198.51.100.0/24",
+    },
+    "k8s-1.34-env-private": {
+        "kubernetesVersion": "1.34",
+        "account": "111122223333",
+        "region": "eu-west-1",
+        "endpointAccess": "private",
+        "adminPrincipalArns": ADMIN_ARN,
+        "natGateways": "2",
+        "controlPlaneLogging": "api,audit",
+        "enableMetricsServer": "false",
+    },
+    "k8s-1.36-arm-public": {
+        "kubernetesVersion": "1.36",
+        "systemNodeInstanceTypes": "m7g.large,c7g.large",
+        "endpointAccess": "public",
+    },
+}
+
+
+@dataclass
+class Synth:
+    """One synthesized configuration: the stack, its assembly, and cached assertion templates."""
+
+    stack: EksScalingStack
+    outdir: Path
+    _templates: dict[str, assertions.Template] = field(default_factory=dict)
+
+    @property
+    def template(self) -> assertions.Template:
+        return self._cached("parent", lambda: assertions.Template.from_stack(self.stack))
+
+    def nested(self, name: str) -> assertions.Template:
+        return self._cached(name, lambda: assertions.Template.from_stack(getattr(self.stack, name)))
+
+    def template_files(self) -> dict[str, dict[str, Any]]:
+        """Every CloudFormation template of the assembly (parent and nested), by file name."""
+        return {path.name: json.loads(path.read_text()) for path in sorted(self.outdir.glob("*.template.json"))}
+
+    def _cached(self, key: str, make: Callable[[], assertions.Template]) -> assertions.Template:
+        if key not in self._templates:
+            self._templates[key] = make()
+        return self._templates[key]
+
+
+def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
+    # A test App does not read cdk.json: pass its context (settings and feature flags) in.
+    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), **overrides})
+    stack = build(app, parse_config(app.node.get_all_context()))
+    app.synth()
+    return Synth(stack=stack, outdir=outdir)
+
+
+def manifest_objects(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Kubernetes objects of a KubernetesManifest custom resource."""
+    manifest = resource["Properties"]["Manifest"]
+    assert isinstance(manifest, str), "manifests are expected to be token-free JSON strings"
+    return json.loads(manifest)
+
+
+

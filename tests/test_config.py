@@ -1,0 +1,157 @@
+"""Settings parsing: defaults, the string forms -c delivers, and every rejected value with its message."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks.config import SETTINGS, ConfigError, cdk_json_context, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(**overrides):
+    return parse_config({**cdk_json_context(), **overrides})
+
+
+def test_cdk_json_defaults():
+    config = parse()
+    assert config.cluster.name == "eks-scaling"
+    assert config.cluster.kubernetes_version == "1.35"
+    assert config.account is None and config.region is None
+    assert config.system_nodes.instance_types == ("m5.large",)
+    assert (config.system_nodes.min_size, config.system_nodes.desired_size, config.system_nodes.max_size) == (2, 2, 5)
+    assert config.network.nat_gateways == 1
+    assert config.cluster.endpoint_access == "public-and-private"
+    assert config.cluster.public_access_cidrs == ("0.0.0.0/0",)
+    assert config.workload_identity == "pod-identity"
+    assert config.enable_metrics_server is True
+
+
+def test_cdk_json_lists_exactly_the_known_settings():
+    settings = {key for key in cdk_json_context() if not key.startswith("@")}
+    assert settings == set(SETTINGS)
+
+
+def test_cli_strings_are_parsed():
+    config = parse(
+        enableMetricsServer="False",
+        systemNodeMinSize="1",
+        systemNodeDesiredSize="3",
+        systemNodeMaxSize="10",
+        systemNodeInstanceTypes="c5.large, m5.xlarge",
+        adminPrincipalArns='["arn:aws:iam::111122223333:role/A","arn:aws:iam::111122223333:user/b"]',
+        controlPlaneLogging="",
+        workloadIdentity="irsa",
+    )
+    assert config.enable_metrics_server is False
+    assert (config.system_nodes.min_size, config.system_nodes.desired_size, config.system_nodes.max_size) == (1, 3, 10)
+    assert config.system_nodes.instance_types == ("c5.large", "m5.xlarge")
+    assert config.cluster.admin_principal_arns == (
+        "arn:aws:iam::111122223333:role/A", "arn:aws:iam::111122223333:user/b")
+    assert config.cluster.logging == ()
+    assert config.workload_identity == "irsa"
+
+
+def test_framework_context_keys_are_not_settings():
+    config = parse(**{"aws:cdk:enable-path-metadata": True,
+                      "availability-zones:account=111122223333:region=eu-west-1": ["eu-west-1a"]})
+    assert config.cluster.name == "eks-scaling"
+
+
+def test_arm_instance_types_are_detected():
+    assert parse(systemNodeInstanceTypes="m7g.large,c6gn.xlarge,t4g.medium").system_nodes.arm
+    assert not parse(systemNodeInstanceTypes="g5.xlarge,m5.large").system_nodes.arm
+
+
+def test_env_specific_config():
+    config = parse(account="111122223333", region="eu-west-1", availabilityZones="eu-west-1b,eu-west-1c")
+    assert (config.account, config.region) == ("111122223333", "eu-west-1")
+    assert config.network.availability_zones == ("eu-west-1b", "eu-west-1c")
+
+
+BAD_INPUT = [
+    ({"clusterName": "my cluster!"},
+     'invalid setting clusterName="my cluster!": EKS cluster names are 1-100 letters, digits, hyphens and '
+     "underscores, starting with a letter or digit"),
+    ({"clusterName": "-starts-with-hyphen"}, 'invalid setting clusterName="-starts-with-hyphen"'),
+    ({"clusterName": "x" * 101}, "EKS cluster names are 1-100"),
+    ({"kubernetesVersion": "1.29"},
+     'invalid setting kubernetesVersion="1.29": supported Kubernetes versions are 1.33, 1.34, 1.35, 1.36'),
+    ({"kubernetesVersion": 1.35}, 'invalid setting kubernetesVersion=1.35: write the version as a string, e.g. "1.35"'),
+    ({"systemNodeInstanceTypes": "m5.large,bogus"},
+     "invalid setting systemNodeInstanceTypes=\"m5.large,bogus\": 'bogus' is not an EC2 instance type such as m5.large"),
+    ({"systemNodeInstanceTypes": ""}, "give at least one EC2 instance type"),
+    ({"systemNodeInstanceTypes": "m5.large,m7g.large"}, "mix of x86_64 and arm64 instance types"),
+    ({"systemNodeInstanceTypes": "m5.large,m5.large"}, "the list has duplicates"),
+    ({"systemNodeMinSize": "3", "systemNodeDesiredSize": "2"},
+     "invalid system node group sizes min=3 desired=2 max=5: "
+     "need systemNodeMinSize <= systemNodeDesiredSize <= systemNodeMaxSize"),
+    ({"systemNodeMaxSize": "4", "systemNodeDesiredSize": "5"}, "min=2 desired=5 max=4"),
+    ({"systemNodeMinSize": "0"}, 'invalid setting systemNodeMinSize="0": expected a whole number from 1 to 1000'),
+    ({"systemNodeDesiredSize": "two"}, 'invalid setting systemNodeDesiredSize="two": expected a whole number'),
+    ({"systemNodeMaxSize": True}, "invalid setting systemNodeMaxSize=true: expected a whole number"),
+    ({"natGateways": "0"}, 'invalid setting natGateways="0": expected a whole number from 1 to 3'),
+    ({"natGateways": "3"}, "invalid setting natGateways=3: at most one per availability zone (2)"),
+    ({"endpointAccess": "internal"},
+     'invalid setting endpointAccess="internal": expected one of public-and-private, public, private'),
+    ({"publicAccessCidrs": "10.0.0.1/8"}, "'10.0.0.1/8' is not an IPv4 CIDR such as 203.0.113.0/24"),
+    ({"publicAccessCidrs": "2001:db8::/32"}, "'2001:db8::/32' is not an IPv4 CIDR"),
+    ({"publicAccessCidrs": ""}, "give at least one IPv4 CIDR"),
+    ({"endpointAccess": "public", "publicAccessCidrs": "203.0.113.0/24"},
+     'invalid setting publicAccessCidrs=["203.0.113.0/24"]: CIDRs can be restricted only with '
+     "endpointAccess=public-and-private (with public, nodes or users would be locked out)"),
+    ({"endpointAccess": "private", "publicAccessCidrs": "203.0.113.0/24"}, "(with private, nodes or users"),
+    ({"adminPrincipalArns": "arn:aws:sts::111122223333:assumed-role/Admin/me"},
+     "is not an IAM role or user ARN (arn:aws:iam::123456789012:role/Name)"),
+    ({"adminPrincipalArns": '["arn:aws:iam::1:role/x"'}, "expected a JSON list such as"),
+    ({"controlPlaneLogging": "api,kubelet"},
+     "'kubelet' is not a log type; allowed: api, audit, authenticator, controllerManager, scheduler"),
+    ({"workloadIdentity": "kiam"}, 'invalid setting workloadIdentity="kiam": expected one of pod-identity, irsa'),
+    ({"enableMetricsServer": "yes"}, 'invalid setting enableMetricsServer="yes": expected true or false'),
+    ({"account": "12345"}, 'invalid setting account="12345": expected a 12-digit AWS account id, or empty'),
+    ({"region": "Europe"}, 'invalid setting region="Europe": expected an AWS region such as eu-west-1'),
+    ({"account": "111122223333"}, "settings account and region go together"),
+    ({"availabilityZones": "eu-west-1a,eu-west-1b"}, "availability zones need the account and region settings"),
+    ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "us-east-1a,us-east-1b"},
+     "every zone must be in region eu-west-1"),
+    ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a"},
+     "give at least two availability zones"),
+    ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD_INPUT, ids=[str(case[0]) for case in BAD_INPUT])
+def test_bad_input_is_rejected_with_a_clear_message(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        parse(**overrides)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_setting_is_an_error():
+    context = cdk_json_context()
+    del context["natGateways"]
+    with pytest.raises(ConfigError, match="setting natGateways is missing; cdk.json holds every setting's default"):
+        parse_config(context)
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"kubernetesVersion": "1.29"},
+     'error: invalid setting kubernetesVersion="1.29": supported Kubernetes versions are 1.33, 1.34, 1.35, 1.36'),
+    ({"nodeAutoscalr": "karpenter"}, "error: unknown setting nodeAutoscalr; known settings: account, region,"),
+])
+def test_app_exits_with_one_line_and_no_traceback(overrides, message):
+    # The CDK CLI hands -c overrides to the app in CDK_CONTEXT_JSON.
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(overrides)},
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

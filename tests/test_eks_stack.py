@@ -1,0 +1,132 @@
+"""The parent stack: network, cluster, kubectl provider, system node group, outputs."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Annotations, Match
+
+from tests.synth import ADMIN_ARN, CONFIGS
+
+CLUSTER = "AWS::EKS::Cluster"
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_matrix_row_synthesizes_with_its_version_and_layer(synth, name):
+    result = synth(name)
+    version = result.stack.config.cluster.kubernetes_version
+    template = result.template
+    template.has_resource_properties(CLUSTER, {"Version": version})
+    template.has_resource_properties("AWS::Lambda::LayerVersion", {
+        "Description": Match.string_like_regexp(rf"^/opt/kubectl/kubectl {version}\.\d+;"),
+    })
+
+
+def test_matrix_rows_are_all_covered_by_the_test_configs():
+    from stacks.versions import MATRIX
+    covered = {overrides.get("kubernetesVersion", "1.35") for overrides in CONFIGS.values()}
+    assert covered == set(MATRIX)
+
+
+def test_auto_mode_is_off_and_secrets_are_encrypted(default):
+    template = default.template
+    template.has_resource_properties(CLUSTER, {
+        "Name": "eks-scaling",
+        "ComputeConfig": {"Enabled": False},
+        "AccessConfig": {"AuthenticationMode": "API"},
+        "EncryptionConfig": [{"Provider": {"KeyArn": {"Fn::GetAtt": [Match.string_like_regexp("^SecretsKey"), "Arn"]}},
+                              "Resources": ["secrets"]}],
+    })
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_control_plane_logging_follows_config(default, synth):
+    default.template.has_resource_properties(CLUSTER, {"Logging": {"ClusterLogging": {"EnabledTypes": [
+        {"Type": "api"}, {"Type": "audit"}, {"Type": "authenticator"},
+        {"Type": "controllerManager"}, {"Type": "scheduler"}]}}})
+    synth("k8s-1.34-env-private").template.has_resource_properties(CLUSTER, {
+        "Logging": {"ClusterLogging": {"EnabledTypes": [{"Type": "api"}, {"Type": "audit"}]}}})
+
+
+def test_endpoint_access_follows_config(default, synth):
+    default.template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+        "EndpointPrivateAccess": True, "EndpointPublicAccess": True, "PublicAccessCidrs": ["0.0.0.0/0"]})})
+    synth("k8s-1.34-env-private").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+        "EndpointPrivateAccess": True, "EndpointPublicAccess": False})})
+    synth("k8s-1.36-arm-public").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+        "EndpointPrivateAccess": False, "EndpointPublicAccess": True, "PublicAccessCidrs": Match.absent()})})
+    synth("k8s-1.33-restricted").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+        "EndpointPrivateAccess": True, "EndpointPublicAccess": True,
+        "PublicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]})})
+
+
+def test_system_node_group(default):
+    template = default.template
+    template.has_resource_properties("AWS::EKS::Nodegroup", {
+        "AmiType": "AL2023_x86_64_STANDARD",
+        "InstanceTypes": ["m5.large"],
+        "Labels": {"role": "system"},
+        "ScalingConfig": {"MinSize": 2, "DesiredSize": 2, "MaxSize": 5},
+        "LaunchTemplate": {"Id": {"Ref": Match.string_like_regexp("^SystemNodeLaunchTemplate")}, "Version": Match.any_value()},
+    })
+    template.has_resource_properties("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": Match.object_like({
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "VolumeSize": 50, "VolumeType": "gp3"}}],
+    })})
+
+
+def test_arm_instance_types_get_the_arm_ami(synth):
+    synth("k8s-1.36-arm-public").template.has_resource_properties("AWS::EKS::Nodegroup", {
+        "AmiType": "AL2023_ARM_64_STANDARD", "InstanceTypes": ["m7g.large", "c7g.large"]})
+
+
+def test_private_subnets_carry_the_karpenter_discovery_tag(default):
+    subnets = default.template.find_resources("AWS::EC2::Subnet")
+    tagged = {key for key, subnet in subnets.items()
+              if {"Key": "karpenter.sh/discovery", "Value": "eks-scaling"} in subnet["Properties"]["Tags"]}
+    assert len(subnets) == 4
+    assert tagged == {key for key in subnets if key.startswith("VpcPrivate")}
+    assert len(tagged) == 2
+
+
+def test_nat_gateways_follow_config(default, synth):
+    default.template.resource_count_is("AWS::EC2::NatGateway", 1)
+    synth("k8s-1.34-env-private").template.resource_count_is("AWS::EC2::NatGateway", 2)
+
+
+def test_env_specific_stack_names_its_zones_without_a_lookup(synth):
+    result = synth("k8s-1.34-env-private")
+    assert (result.stack.account, result.stack.region) == ("111122223333", "eu-west-1")
+    zones = {subnet["Properties"]["AvailabilityZone"]
+             for subnet in result.template.find_resources("AWS::EC2::Subnet").values()}
+    assert zones == {"eu-west-1a", "eu-west-1b"}
+
+
+def test_admin_principals_get_cluster_admin_access_entries(default, synth):
+    admin_entry = {
+        "PrincipalArn": ADMIN_ARN,
+        "AccessPolicies": [{"AccessScope": {"Type": "cluster"},
+                            "PolicyArn": Match.any_value()}],
+    }
+    synth("k8s-1.34-env-private").template.has_resource_properties("AWS::EKS::AccessEntry", admin_entry)
+    assert not default.template.find_resources("AWS::EKS::AccessEntry", {"Properties": {"PrincipalArn": ADMIN_ARN}})
+
+
+def test_outputs(default):
+    template = default.template
+    template.has_output("ClusterName", {"Value": {"Ref": Match.string_like_regexp("^Cluster")}})
+    template.has_output("UpdateKubeconfigCommand", {"Value": {"Fn::Join": ["", [
+        "aws eks update-kubeconfig --name ", {"Ref": Match.string_like_regexp("^Cluster")},
+        " --region ", {"Ref": "AWS::Region"}]]}})
+    template.has_output("SystemNodegroupName", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^ClusterNodegroupSystemNodes"), "NodegroupName"]}})
+
+
+def test_extended_support_version_is_warned_about_at_synth(synth, default):
+    warning = Match.string_like_regexp("Kubernetes 1.33 is in EKS extended support")
+    assert Annotations.from_stack(synth("k8s-1.33-restricted").stack).find_warning("*", warning)
+    assert not Annotations.from_stack(default.stack).find_warning("*", Match.string_like_regexp("extended support"))
+
+
+def test_caveats_of_components_not_deployed_are_not_warned(synth):
+    # 1.36 carries a KEDA caveat, and KEDA is not part of this app yet.
+    assert not Annotations.from_stack(synth("k8s-1.36-arm-public").stack).find_warning(
+        "*", Match.string_like_regexp("KEDA"))
