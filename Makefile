@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test snapshots diff deploy destroy clean
+.PHONY: setup synth test snapshots bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 synth: setup
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(CDK_ARGS)
 
 test: setup
 	$(BIN)/pytest
@@ -29,14 +29,18 @@ test: setup
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/pytest tests/test_snapshots.py
 
+# CDK_ARGS passes extra CLI arguments, e.g. CDK_ARGS="-c kubernetesVersion=1.34".
+bootstrap: setup
+	$(CDK) bootstrap $(CDK_ARGS)
+
 diff: setup
-	$(CDK) diff
+	$(CDK) diff $(CDK_ARGS)
 
 deploy: setup
-	$(CDK) deploy --all
+	$(CDK) deploy --all $(CDK_ARGS)
 
 destroy: setup
-	$(CDK) destroy --all
+	$(CDK) destroy --all $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache
