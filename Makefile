@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test snapshots bootstrap diff deploy destroy clean
+.PHONY: setup synth test snapshots bench bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -28,6 +28,11 @@ test: setup
 # Rewrites tests/snapshots/ from the current code; review the diff before committing.
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/pytest tests/test_snapshots.py
+
+# Synth time of the default app against a bare cluster (ARCHITECTURE.md budget: 1.5x).
+RUNS ?= 5
+bench: setup
+	$(BIN)/python benchmarks/synth_time.py $(RUNS)
 
 # CDK_ARGS passes extra CLI arguments, e.g. CDK_ARGS="-c kubernetesVersion=1.34".
 bootstrap: setup
