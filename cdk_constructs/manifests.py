@@ -22,9 +22,9 @@ class ManifestError(ValueError):
     pass
 
 
-def load_manifest(name: str, **values: Any) -> list[dict[str, Any]]:
-    """Load manifests/<name>.yaml (one or more documents) with its placeholders filled in."""
-    path = MANIFESTS_DIR / f"{name}.yaml"
+def load_manifest(file: str, /, **values: Any) -> list[dict[str, Any]]:
+    """Load manifests/<file>.yaml (one or more documents) with its placeholders filled in."""
+    path = MANIFESTS_DIR / f"{file}.yaml"
     documents = [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
     used: set[str] = set()
 

@@ -22,6 +22,10 @@ CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 ENDPOINT_ACCESS = ("public-and-private", "public", "private")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
+NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
+CAPACITY_TYPES = ("on-demand", "spot")
+# Expanders that need no extra configuration (priority needs a ConfigMap, price is GCE-only).
+EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
 OPEN_TO_ALL = ("0.0.0.0/0",)
 
 _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
@@ -30,6 +34,10 @@ _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _ARM_INSTANCE_TYPE = re.compile(r"^([a-z]+\d+[a-z]*g[a-z]*|a1)\.")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
+_DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
+_CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")
+_MEMORY = re.compile(r"^[0-9]+(Mi|Gi|Ti)$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
 
@@ -66,6 +74,25 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class KarpenterConfig:
+    instance_types: tuple[str, ...]
+    capacity_types: tuple[str, ...]
+    ami_alias: str
+    cpu_limit: int
+    memory_limit: str
+    consolidate_after: str
+    controller_cpu: str
+    controller_memory: str
+
+
+@dataclass(frozen=True)
+class ClusterAutoscalerConfig:
+    nodes: NodeGroupConfig  # the managed node group it scales (desired starts at min)
+    expander: str
+    scale_down_unneeded_time: str
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
@@ -74,11 +101,29 @@ class AppConfig:
     system_nodes: NodeGroupConfig
     workload_identity: str
     enable_metrics_server: bool
+    node_autoscaler: str
+    karpenter: KarpenterConfig
+    cluster_autoscaler: ClusterAutoscalerConfig
+    inflate_replicas: int
+    tester_replicas: int
+
+    @property
+    def enable_karpenter(self) -> bool:
+        return self.node_autoscaler in ("karpenter", "both")
+
+    @property
+    def enable_cluster_autoscaler(self) -> bool:
+        return self.node_autoscaler in ("cluster-autoscaler", "both")
 
     @property
     def enabled_components(self) -> frozenset[str]:
         """The components deployed, named as version caveats name them."""
-        return frozenset({"eks"} | ({"metrics-server"} if self.enable_metrics_server else set()))
+        flags = {
+            "metrics-server": self.enable_metrics_server,
+            "karpenter": self.enable_karpenter,
+            "cluster-autoscaler": self.enable_cluster_autoscaler,
+        }
+        return frozenset({"eks"} | {name for name, on in flags.items() if on})
 
 
 # ---- value parsers: (key, raw) -> value, raising ConfigError ----
@@ -171,9 +216,30 @@ def _instance_types(key: str, raw: Any) -> tuple[str, ...]:
     for item in types:
         if not _INSTANCE_TYPE.match(item):
             raise _fail(key, raw, f"{item!r} is not an EC2 instance type such as m5.large")
+    return types
+
+
+def _node_group_instance_types(key: str, raw: Any) -> tuple[str, ...]:
+    types = _instance_types(key, raw)
     if len({bool(_ARM_INSTANCE_TYPE.match(item)) for item in types}) > 1:
         raise _fail(key, raw, "mix of x86_64 and arm64 instance types: one node group runs one AMI architecture")
     return types
+
+
+def _capacity_types(key: str, raw: Any) -> tuple[str, ...]:
+    types = _list(key, raw)
+    if not types or any(item not in CAPACITY_TYPES for item in types):
+        raise _fail(key, raw, "expected one or both of " + ", ".join(CAPACITY_TYPES))
+    return types
+
+
+def _pattern(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
+    def parse(key: str, raw: Any) -> str:
+        value = _string(key, raw)
+        if not pattern.match(value):
+            raise _fail(key, raw, allowed)
+        return value
+    return parse
 
 
 def _cidrs(key: str, raw: Any) -> tuple[str, ...]:
@@ -226,12 +292,28 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "controlPlaneLogging": _log_types,
     "natGateways": lambda key, raw: _int(key, raw, 1, 3),
     "availabilityZones": _availability_zones,
-    "systemNodeInstanceTypes": _instance_types,
+    "systemNodeInstanceTypes": _node_group_instance_types,
     "systemNodeMinSize": lambda key, raw: _int(key, raw, 1, 1000),
     "systemNodeDesiredSize": lambda key, raw: _int(key, raw, 1, 1000),
     "systemNodeMaxSize": lambda key, raw: _int(key, raw, 1, 1000),
     "workloadIdentity": lambda key, raw: _choice(key, raw, WORKLOAD_IDENTITIES),
     "enableMetricsServer": _bool,
+    "nodeAutoscaler": lambda key, raw: _choice(key, raw, NODE_AUTOSCALERS),
+    "karpenterInstanceTypes": _instance_types,
+    "karpenterCapacityTypes": _capacity_types,
+    "karpenterAmiAlias": _pattern(_AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD"),
+    "karpenterCpuLimit": lambda key, raw: _int(key, raw, 1, 100000),
+    "karpenterMemoryLimit": _pattern(_MEMORY, "expected a memory quantity such as 1000Gi"),
+    "karpenterConsolidateAfter": _pattern(_DURATION, "expected a duration such as 30s, 5m or 1h30m"),
+    "karpenterControllerCpu": _pattern(_CPU, "expected a CPU quantity such as 1 or 500m"),
+    "karpenterControllerMemory": _pattern(_MEMORY, "expected a memory quantity such as 1Gi"),
+    "caNodeInstanceTypes": _node_group_instance_types,
+    "caNodeMinSize": lambda key, raw: _int(key, raw, 0, 1000),
+    "caNodeMaxSize": lambda key, raw: _int(key, raw, 1, 1000),
+    "clusterAutoscalerExpander": lambda key, raw: _choice(key, raw, EXPANDERS),
+    "clusterAutoscalerScaleDownUnneededTime": _pattern(_DURATION, "expected a duration such as 10m or 1h"),
+    "inflateReplicas": lambda key, raw: _int(key, raw, 0, 1000),
+    "testerReplicas": lambda key, raw: _int(key, raw, 0, 1000),
 }
 
 
@@ -277,6 +359,17 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if not low <= desired <= high:
         raise ConfigError(f"invalid system node group sizes min={low} desired={desired} max={high}: "
                           "need systemNodeMinSize <= systemNodeDesiredSize <= systemNodeMaxSize")
+    if v["caNodeMinSize"] > v["caNodeMaxSize"]:
+        raise ConfigError(f"invalid Cluster Autoscaler node group sizes min={v['caNodeMinSize']} "
+                          f"max={v['caNodeMaxSize']}: need caNodeMinSize <= caNodeMaxSize")
+    karpenter_on = v["nodeAutoscaler"] in ("karpenter", "both")
+    autoscaler_on = v["nodeAutoscaler"] in ("cluster-autoscaler", "both")
+    if v["inflateReplicas"] and not karpenter_on:
+        raise ConfigError(f"invalid setting inflateReplicas={v['inflateReplicas']}: the inflate demo runs on "
+                          f"Karpenter's nodes, and nodeAutoscaler={v['nodeAutoscaler']} has no Karpenter")
+    if v["testerReplicas"] and not autoscaler_on:
+        raise ConfigError(f"invalid setting testerReplicas={v['testerReplicas']}: the tester demo runs on the "
+                          f"Cluster Autoscaler's nodes, and nodeAutoscaler={v['nodeAutoscaler']} has none")
     return AppConfig(
         account=v["account"],
         region=v["region"],
@@ -294,6 +387,27 @@ def _build(v: dict[str, Any]) -> AppConfig:
         ),
         workload_identity=v["workloadIdentity"],
         enable_metrics_server=v["enableMetricsServer"],
+        node_autoscaler=v["nodeAutoscaler"],
+        karpenter=KarpenterConfig(
+            instance_types=v["karpenterInstanceTypes"],
+            capacity_types=v["karpenterCapacityTypes"],
+            ami_alias=v["karpenterAmiAlias"],
+            cpu_limit=v["karpenterCpuLimit"],
+            memory_limit=v["karpenterMemoryLimit"],
+            consolidate_after=v["karpenterConsolidateAfter"],
+            controller_cpu=v["karpenterControllerCpu"],
+            controller_memory=v["karpenterControllerMemory"],
+        ),
+        cluster_autoscaler=ClusterAutoscalerConfig(
+            nodes=NodeGroupConfig(
+                instance_types=v["caNodeInstanceTypes"], min_size=v["caNodeMinSize"],
+                desired_size=v["caNodeMinSize"], max_size=v["caNodeMaxSize"],
+            ),
+            expander=v["clusterAutoscalerExpander"],
+            scale_down_unneeded_time=v["clusterAutoscalerScaleDownUnneededTime"],
+        ),
+        inflate_replicas=v["inflateReplicas"],
+        tester_replicas=v["testerReplicas"],
     )
 
 

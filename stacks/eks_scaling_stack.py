@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+from typing import Callable
 
-from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_constructs.node_group import ManagedNodeGroup
+from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
+from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from stacks.config import AppConfig
+from stacks.karpenter_stack import KarpenterStack
 from stacks.metrics_stack import MetricsStack
+from stacks.workloads_stack import WorkloadsStack
 from stacks.versions import MATRIX, VersionRow
 
 # Controllers select the system node group by this label (ARCHITECTURE.md rule 6).
 SYSTEM_NODE_LABELS = {"role": "system"}
+
+_IDENTITY_TYPES = {"pod-identity": eks.IdentityType.POD_IDENTITY, "irsa": eks.IdentityType.IRSA}
 
 _LOG_TYPES = {
     "api": eks.ClusterLoggingTypes.API,
@@ -38,19 +46,54 @@ class EksScalingStack(Stack):
         self.cluster = self._cluster()
         self.system_nodegroup = self._system_nodegroup()
 
-        self.metrics: MetricsStack | None = None
-        if config.enable_metrics_server:
-            self.metrics = MetricsStack(
-                self, "Metrics",
-                cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
-            )
-            # Charts wait for Ready pods, so they need nodes to land on.
-            self.metrics.node.add_dependency(self.system_nodegroup)
+        self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
+            self, "Metrics",
+            cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
+        ))
+        self.karpenter = self._capability(config.enable_karpenter, lambda: KarpenterStack(
+            self, "Karpenter",
+            cluster=self.cluster, cluster_name=config.cluster.name, settings=config.karpenter,
+            versions=self.versions, identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+            dedicated=config.enable_cluster_autoscaler,
+        ), calls_aws=True)
+        self.cluster_autoscaler = self._capability(config.enable_cluster_autoscaler, lambda: ClusterAutoscalerStack(
+            self, "ClusterAutoscaler",
+            cluster=self.cluster, cluster_name=config.cluster.name, settings=config.cluster_autoscaler,
+            versions=self.versions, identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+        ), calls_aws=True)
+        node_autoscalers = [stack for stack in (self.karpenter, self.cluster_autoscaler) if stack]
+        self.workloads = self._capability(bool(node_autoscalers), lambda: WorkloadsStack(
+            self, "Workloads",
+            cluster=self.cluster,
+            inflate_replicas=config.inflate_replicas if self.karpenter else None,
+            tester_replicas=config.tester_replicas if self.cluster_autoscaler else None,
+            tester_node_selector=CA_NODE_LABELS,
+        ))
+        if self.workloads:
+            # Demos go before their autoscalers on teardown, so no pod holds a node up.
+            self.workloads.node.add_dependency(*node_autoscalers)
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(self, "UpdateKubeconfigCommand",
                   value=f"aws eks update-kubeconfig --name {self.cluster.cluster_name} --region {self.region}")
         CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
+
+    @property
+    def identity_type(self) -> eks.IdentityType:
+        return _IDENTITY_TYPES[self.config.workload_identity]
+
+    def _capability(self, enabled: bool, make: Callable[[], NestedStack], *,
+                    calls_aws: bool = False) -> NestedStack | None:
+        """A capability's nested stack, deployed once the system nodes (where controllers run) exist,
+        and for controllers that call AWS through Pod Identity, once the Pod Identity agent runs."""
+        if not enabled:
+            return None
+        stack = make()
+        stack.node.add_dependency(self.system_nodegroup)
+        if calls_aws and self.config.workload_identity == "pod-identity":
+            # Reading this property creates the agent add-on, so only capabilities that need it do.
+            stack.node.add_dependency(self.cluster.eks_pod_identity_agent)
+        return stack
 
     def _warn_caveats(self, versions: VersionRow) -> None:
         for caveat in versions.caveats():
@@ -113,30 +156,12 @@ class EksScalingStack(Stack):
 
     def _system_nodegroup(self) -> eks.Nodegroup:
         nodes = self.config.system_nodes
-        launch_template = ec2.LaunchTemplate(
-            self, "SystemNodeLaunchTemplate",
-            require_imdsv2=True,
-            # 2 hops: controllers on these nodes may read their region from IMDS, as on EKS's own template.
-            http_put_response_hop_limit=2,
-            block_devices=[ec2.BlockDevice(
-                device_name="/dev/xvda",
-                volume=ec2.BlockDeviceVolume.ebs(50, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3),
-            )],
-        )
-        return self.cluster.add_nodegroup_capacity(
-            "SystemNodes",
-            ami_type=(eks.NodegroupAmiType.AL2023_ARM_64_STANDARD if nodes.arm
-                      else eks.NodegroupAmiType.AL2023_X86_64_STANDARD),
-            instance_types=[ec2.InstanceType(name) for name in nodes.instance_types],
-            min_size=nodes.min_size,
-            desired_size=nodes.desired_size,
-            max_size=nodes.max_size,
+        return ManagedNodeGroup(
+            self, "SystemNodes",
+            cluster=self.cluster, instance_types=nodes.instance_types, arm=nodes.arm,
+            min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
             labels=SYSTEM_NODE_LABELS,
-            launch_template_spec=eks.LaunchTemplateSpec(
-                id=launch_template.launch_template_id, version=launch_template.latest_version_number,
-            ),
-            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-        )
+        ).nodegroup
 
 
 def _endpoint_access(mode: str, cidrs: tuple[str, ...]) -> eks.EndpointAccess:

@@ -126,3 +126,7 @@ SUPPORTED_VERSIONS = tuple(MATRIX)
 # Demo images do not depend on the Kubernetes minor. The HPA walkthrough image is published
 # only as `latest` (kubernetes/website, "HorizontalPodAutoscaler Walkthrough").
 PHP_APACHE_IMAGE = "registry.k8s.io/hpa-example:latest"
+# Karpenter's getting-started `inflate` deployment uses this pause image.
+PAUSE_IMAGE = "public.ecr.aws/eks-distro/kubernetes/pause:3.7"
+# The chapter's tester runs nginx; the official image's ECR Public mirror avoids Docker Hub pull limits.
+NGINX_IMAGE = "public.ecr.aws/nginx/nginx:1.29"

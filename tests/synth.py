@@ -20,9 +20,12 @@ ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 # cover every matrix row and every non-default branch of the parent stack.
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
-    "k8s-1.33-restricted": {
+    "k8s-1.33-ca-irsa": {
         "kubernetesVersion": "1.33",
         "publicAccessCidrs": "203.0.113.0/24,198.51.100.0/24",
+        "nodeAutoscaler": "cluster-autoscaler",
+        "workloadIdentity": "irsa",
+        "testerReplicas": "150",
     },
     "k8s-1.34-env-private": {
         "kubernetesVersion": "1.34",
@@ -33,9 +36,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "natGateways": "2",
         "controlPlaneLogging": "api,audit",
         "enableMetricsServer": "false",
+        "nodeAutoscaler": "none",
     },
-    "k8s-1.36-arm-public": {
+    "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",
+        "nodeAutoscaler": "both",
+        "inflateReplicas": "5",
+        "karpenterCapacityTypes": "on-demand,spot",
         "systemNodeInstanceTypes": "m7g.large,c7g.large",
         "endpointAccess": "public",
     },
@@ -75,11 +82,28 @@ def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
     return Synth(stack=stack, outdir=outdir)
 
 
-def manifest_objects(resource: dict[str, Any]) -> list[dict[str, Any]]:
+def show_reference(reference: dict[str, Any]) -> str:
+    if "Ref" in reference:
+        return f"REF:{reference['Ref']}"
+    return "GETATT:" + ".".join(reference["Fn::GetAtt"])
+
+
+def resolve(value: Any, render: Callable[[dict[str, Any]], str] = show_reference) -> Any:
+    """A template value as text: Fn::Join flattened, each Ref/Fn::GetAtt replaced by render(reference)."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(resolve(part, render) for part in parts)
+    if isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value):
+        return render(value)
+    return value
+
+
+def manifest_objects(resource: dict[str, Any],
+                     render: Callable[[dict[str, Any]], str] = show_reference) -> list[dict[str, Any]]:
     """The Kubernetes objects of a KubernetesManifest custom resource."""
-    manifest = resource["Properties"]["Manifest"]
-    assert isinstance(manifest, str), "manifests are expected to be token-free JSON strings"
-    return json.loads(manifest)
+    return json.loads(resolve(resource["Properties"]["Manifest"], render))
 
 
-
+def chart_values(resource: dict[str, Any]) -> dict[str, Any]:
+    """The values of a HelmChart custom resource."""
+    return json.loads(resolve(resource["Properties"]["Values"]))

@@ -31,6 +31,11 @@ def test_cdk_json_defaults():
     assert config.cluster.public_access_cidrs == ("0.0.0.0/0",)
     assert config.workload_identity == "pod-identity"
     assert config.enable_metrics_server is True
+    assert config.node_autoscaler == "karpenter"
+    assert config.karpenter.instance_types == ("c5.large", "m5.large", "m5.xlarge")
+    assert config.karpenter.capacity_types == ("on-demand",)
+    assert config.karpenter.consolidate_after == "30s"
+    assert (config.inflate_replicas, config.tester_replicas) == (0, 0)
 
 
 def test_cdk_json_lists_exactly_the_known_settings():
@@ -122,6 +127,32 @@ BAD_INPUT = [
      "every zone must be in region eu-west-1"),
     ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a"},
      "give at least two availability zones"),
+    ({"nodeAutoscaler": "keda"},
+     'invalid setting nodeAutoscaler="keda": expected one of karpenter, cluster-autoscaler, both, none'),
+    ({"karpenterInstanceTypes": "c5.large,huge"}, "'huge' is not an EC2 instance type such as m5.large"),
+    ({"karpenterCapacityTypes": "reserved"},
+     'invalid setting karpenterCapacityTypes="reserved": expected one or both of on-demand, spot'),
+    ({"karpenterCapacityTypes": ""}, "expected one or both of on-demand, spot"),
+    ({"karpenterAmiAlias": "al2@latest"},
+     'invalid setting karpenterAmiAlias="al2@latest": expected al2023@latest or a pinned al2023@vYYYYMMDD'),
+    ({"karpenterCpuLimit": "0"}, "invalid setting karpenterCpuLimit=\"0\": expected a whole number from 1 to 100000"),
+    ({"karpenterMemoryLimit": "1000GB"}, "expected a memory quantity such as 1000Gi"),
+    ({"karpenterConsolidateAfter": "30"}, "expected a duration such as 30s, 5m or 1h30m"),
+    ({"karpenterControllerCpu": "one"}, "expected a CPU quantity such as 1 or 500m"),
+    ({"karpenterControllerMemory": "1G"}, "expected a memory quantity such as 1Gi"),
+    ({"caNodeInstanceTypes": "m5.large,c7g.large"}, "mix of x86_64 and arm64 instance types"),
+    ({"caNodeMinSize": "6"}, "invalid Cluster Autoscaler node group sizes min=6 max=5: need caNodeMinSize <= caNodeMaxSize"),
+    ({"clusterAutoscalerExpander": "priority"},
+     "expected one of least-waste, random, most-pods, least-nodes"),
+    ({"clusterAutoscalerScaleDownUnneededTime": "ten minutes"}, "expected a duration such as 10m or 1h"),
+    ({"inflateReplicas": "-1"}, "expected a whole number from 0 to 1000"),
+    ({"nodeAutoscaler": "cluster-autoscaler", "inflateReplicas": "5"},
+     "invalid setting inflateReplicas=5: the inflate demo runs on Karpenter's nodes, "
+     "and nodeAutoscaler=cluster-autoscaler has no Karpenter"),
+    ({"testerReplicas": "150"},
+     "invalid setting testerReplicas=150: the tester demo runs on the Cluster Autoscaler's nodes, "
+     "and nodeAutoscaler=karpenter has none"),
+    ({"nodeAutoscaler": "none", "testerReplicas": "1"}, "and nodeAutoscaler=none has none"),
     ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
 ]
 
@@ -144,7 +175,8 @@ def test_missing_setting_is_an_error():
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"kubernetesVersion": "1.29"},
      'error: invalid setting kubernetesVersion="1.29": supported Kubernetes versions are 1.33, 1.34, 1.35, 1.36'),
-    ({"nodeAutoscalr": "karpenter"}, "error: unknown setting nodeAutoscalr; known settings: account, region,"),
+    ({"nodeAutoscalr": "karpenter"},
+     "error: unknown setting nodeAutoscalr (did you mean nodeAutoscaler?); known settings: account, region,"),
 ])
 def test_app_exits_with_one_line_and_no_traceback(overrides, message):
     # The CDK CLI hands -c overrides to the app in CDK_CONTEXT_JSON.

@@ -52,9 +52,9 @@ def test_endpoint_access_follows_config(default, synth):
         "EndpointPrivateAccess": True, "EndpointPublicAccess": True, "PublicAccessCidrs": ["0.0.0.0/0"]})})
     synth("k8s-1.34-env-private").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
         "EndpointPrivateAccess": True, "EndpointPublicAccess": False})})
-    synth("k8s-1.36-arm-public").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+    synth("k8s-1.36-both-arm-public").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
         "EndpointPrivateAccess": False, "EndpointPublicAccess": True, "PublicAccessCidrs": Match.absent()})})
-    synth("k8s-1.33-restricted").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
+    synth("k8s-1.33-ca-irsa").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
         "EndpointPrivateAccess": True, "EndpointPublicAccess": True,
         "PublicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]})})
 
@@ -66,7 +66,7 @@ def test_system_node_group(default):
         "InstanceTypes": ["m5.large"],
         "Labels": {"role": "system"},
         "ScalingConfig": {"MinSize": 2, "DesiredSize": 2, "MaxSize": 5},
-        "LaunchTemplate": {"Id": {"Ref": Match.string_like_regexp("^SystemNodeLaunchTemplate")}, "Version": Match.any_value()},
+        "LaunchTemplate": {"Id": {"Ref": Match.string_like_regexp("^SystemNodesLaunchTemplate")}, "Version": Match.any_value()},
     })
     template.has_resource_properties("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": Match.object_like({
         "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
@@ -75,7 +75,7 @@ def test_system_node_group(default):
 
 
 def test_arm_instance_types_get_the_arm_ami(synth):
-    synth("k8s-1.36-arm-public").template.has_resource_properties("AWS::EKS::Nodegroup", {
+    synth("k8s-1.36-both-arm-public").template.has_resource_properties("AWS::EKS::Nodegroup", {
         "AmiType": "AL2023_ARM_64_STANDARD", "InstanceTypes": ["m7g.large", "c7g.large"]})
 
 
@@ -117,16 +117,16 @@ def test_outputs(default):
     template.has_output("UpdateKubeconfigCommand", {"Value": {"Fn::Join": ["", [
         "aws eks update-kubeconfig --name ", {"Ref": Match.string_like_regexp("^Cluster")},
         " --region ", {"Ref": "AWS::Region"}]]}})
-    template.has_output("SystemNodegroupName", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^ClusterNodegroupSystemNodes"), "NodegroupName"]}})
+    template.has_output("SystemNodegroupName", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^SystemNodesNodegroup"), "NodegroupName"]}})
 
 
 def test_extended_support_version_is_warned_about_at_synth(synth, default):
     warning = Match.string_like_regexp("Kubernetes 1.33 is in EKS extended support")
-    assert Annotations.from_stack(synth("k8s-1.33-restricted").stack).find_warning("*", warning)
+    assert Annotations.from_stack(synth("k8s-1.33-ca-irsa").stack).find_warning("*", warning)
     assert not Annotations.from_stack(default.stack).find_warning("*", Match.string_like_regexp("extended support"))
 
 
 def test_caveats_of_components_not_deployed_are_not_warned(synth):
     # 1.36 carries a KEDA caveat, and KEDA is not part of this app yet.
-    assert not Annotations.from_stack(synth("k8s-1.36-arm-public").stack).find_warning(
+    assert not Annotations.from_stack(synth("k8s-1.36-both-arm-public").stack).find_warning(
         "*", Match.string_like_regexp("KEDA"))

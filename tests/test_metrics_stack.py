@@ -77,7 +77,7 @@ def test_nested_stack_waits_for_the_kubectl_provider_and_the_system_nodes(defaul
     default.template.has_resource("AWS::CloudFormation::Stack", {
         "DependsOn": Match.array_with([
             Match.string_like_regexp("^ClusterKubectlReadyBarrier"),
-            Match.string_like_regexp("^ClusterNodegroupSystemNodes[0-9A-F]+$"),
+            Match.string_like_regexp("^SystemNodesNodegroup[0-9A-F]+$"),
         ]),
     })
 

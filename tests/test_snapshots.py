@@ -1,6 +1,7 @@
-"""Snapshots of every template of the default app (nested included), asset hashes masked.
+"""Snapshots of every template (nested included) of the default app and of the nodeAutoscaler=both app.
 
-`make snapshots` rewrites them (UPDATE_SNAPSHOTS=1); review the diff before committing.
+Asset hashes are masked. `make snapshots` rewrites them (UPDATE_SNAPSHOTS=1); review the diff before
+committing.
 """
 
 from __future__ import annotations
@@ -10,8 +11,14 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+SNAPSHOT_CONFIGS = {
+    "default": ["EksScalingStack", "Karpenter", "Metrics", "Workloads"],
+    "k8s-1.36-both-arm-public": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Metrics", "Workloads"],
+}
 
 
 def normalized(template: dict) -> str:
@@ -22,17 +29,21 @@ def normalized(template: dict) -> str:
     return _ASSET_HASH.sub("<asset-hash>", json.dumps(template, indent=1, sort_keys=True)) + "\n"
 
 
-def test_snapshots_match(default):
-    templates = default.template_files()
-    assert len(templates) == 2, "the parent stack and the metrics nested stack"
+@pytest.mark.parametrize("name", list(SNAPSHOT_CONFIGS))
+def test_snapshots_match(synth, name):
+    templates = synth(name).template_files()
+    stacks = {re.sub(r"[0-9A-F]{8}$", "", file.split(".")[0].removeprefix("EksScalingStack")) or "EksScalingStack"
+              for file in templates}
+    assert stacks == set(SNAPSHOT_CONFIGS[name])
+    folder = SNAPSHOTS / name
     if os.environ.get("UPDATE_SNAPSHOTS"):
-        for stale in SNAPSHOTS.glob("*.json"):
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.json"):
             stale.unlink()
-        SNAPSHOTS.mkdir(exist_ok=True)
-        for name, template in templates.items():
-            (SNAPSHOTS / name).write_text(normalized(template))
-    stored = {path.name for path in SNAPSHOTS.glob("*.json")}
+        for file, template in templates.items():
+            (folder / file).write_text(normalized(template))
+    stored = {path.name for path in folder.glob("*.json")}
     assert stored == set(templates), "templates added or removed: run `make snapshots` and review the diff"
-    for name, template in templates.items():
-        assert normalized(template) == (SNAPSHOTS / name).read_text(), \
-            f"{name} changed: run `make snapshots` and review the diff"
+    for file, template in templates.items():
+        assert normalized(template) == (folder / file).read_text(), \
+            f"{name}/{file} changed: run `make snapshots` and review the diff"

@@ -1,0 +1,110 @@
+"""Cluster Autoscaler from its chart, scaling only the managed node group meant for it."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+REPOSITORY = "https://kubernetes.github.io/autoscaler"
+SERVICE_ACCOUNT = "cluster-autoscaler"
+
+# kubernetes/autoscaler: cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler
+# Features Policy (Recommended)", master of 2026-08-22.
+DESCRIBE_ACTIONS = (
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetInstanceTypesFromInstanceRequirements",
+    "eks:DescribeNodegroup",
+)
+
+
+def policy_statements(stack: Stack, *, cluster_name: str, nodegroup_name: str) -> list[iam.PolicyStatement]:
+    """The chapter's tag-scoped policy, narrowed to one node group by the tag EKS puts on its ASG."""
+    return [
+        iam.PolicyStatement(sid="DescribeForAutoDiscovery", actions=list(DESCRIBE_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(
+            sid="ScaleOwnNodeGroupOnly",
+            actions=["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            resources=[f"arn:{stack.partition}:autoscaling:{stack.region}:{stack.account}"
+                       ":autoScalingGroup:*:autoScalingGroupName/*"],
+            conditions={"StringEquals": {
+                "autoscaling:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+                f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+                "aws:ResourceTag/eks:nodegroup-name": nodegroup_name,
+            }},
+        ),
+    ]
+
+
+class ClusterAutoscaler(Construct):
+    """Service account with its role, then the chart; it discovers only `nodegroup_name`'s ASG."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        cluster_name: str,
+        nodegroup_name: str,
+        chart_version: str,
+        image_tag: str,
+        identity_type: eks.IdentityType,
+        node_selector: Mapping[str, str],
+        expander: str,
+        scale_down_unneeded_time: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.service_account = eks.ServiceAccount(
+            self, "ServiceAccount",
+            cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
+        )
+        for statement in policy_statements(stack, cluster_name=cluster_name, nodegroup_name=nodegroup_name):
+            self.service_account.add_to_principal_policy(statement)
+
+        self.chart = eks.HelmChart(
+            self, "Chart",
+            cluster=cluster,
+            chart="cluster-autoscaler",
+            repository=REPOSITORY,
+            version=chart_version,
+            release="cluster-autoscaler",
+            namespace="kube-system",
+            wait=True,
+            timeout=Duration.minutes(10),
+            values={
+                "cloudProvider": "aws",
+                "awsRegion": stack.region,
+                "autoDiscovery": {
+                    "clusterName": cluster_name,
+                    # Tag key=value pairs: EKS tags a managed node group's ASG with its name, so the
+                    # system node group (same cluster tags) is never discovered.
+                    "tags": [
+                        "k8s.io/cluster-autoscaler/enabled",
+                        f"k8s.io/cluster-autoscaler/{cluster_name}",
+                        f"eks:nodegroup-name={nodegroup_name}",
+                    ],
+                },
+                "rbac": {"serviceAccount": {"create": False, "name": SERVICE_ACCOUNT}},
+                "image": {"tag": image_tag},
+                "extraArgs": {
+                    "balance-similar-node-groups": True,
+                    "skip-nodes-with-system-pods": False,
+                    "expander": expander,
+                    "scale-down-unneeded-time": scale_down_unneeded_time,
+                },
+                "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+                "nodeSelector": dict(node_selector),
+            },
+        )
+        self.chart.node.add_dependency(self.service_account)

@@ -1,0 +1,97 @@
+"""Karpenter: node role, controller identity, interruption queue, and its two charts in order."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk_constructs.interruption_queue import InterruptionQueue
+from cdk_constructs.karpenter_policy import controller_policies
+
+REGISTRY = "oci://public.ecr.aws/karpenter"
+SERVICE_ACCOUNT = "karpenter"
+NODE_MANAGED_POLICIES = (
+    "AmazonEKS_CNI_Policy",
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
+
+class Karpenter(Construct):
+    """service account (+ role and policies) -> karpenter-crd chart -> karpenter chart.
+
+    Custom resources (NodePool, EC2NodeClass) go after `chart` and `node_access`, so that
+    CloudFormation deletes them while the controller still runs and its nodes can still be drained.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        cluster_name: str,
+        version: str,
+        identity_type: eks.IdentityType,
+        node_selector: Mapping[str, str],
+        controller_cpu: str,
+        controller_memory: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        self.node_role = iam.Role(
+            self, "NodeRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in NODE_MANAGED_POLICIES],
+        )
+        # Nodes launched outside managed node groups join through an EC2_LINUX access entry.
+        self.node_access = eks.AccessEntry(
+            self, "NodeAccess",
+            cluster=cluster, principal=self.node_role.role_arn,
+            access_entry_type=eks.AccessEntryType.EC2_LINUX, access_policies=[],
+        )
+        self.interruption = InterruptionQueue(self, "Interruption")
+
+        self.service_account = eks.ServiceAccount(
+            self, "ServiceAccount",
+            cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
+        )
+        policies = [
+            iam.ManagedPolicy(self, f"{name}Policy", statements=statements, roles=[self.service_account.role])
+            for name, statements in controller_policies(
+                stack, cluster_name=cluster_name, node_role_arn=self.node_role.role_arn,
+                queue_arn=self.interruption.queue.queue_arn,
+            ).items()
+        ]
+
+        self.crd_chart = eks.HelmChart(
+            self, "CrdChart",
+            cluster=cluster, chart="karpenter-crd", repository=f"{REGISTRY}/karpenter-crd", version=version,
+            release="karpenter-crd", namespace="kube-system",
+        )
+        self.crd_chart.node.add_dependency(self.service_account, *policies)
+
+        resources = {"cpu": controller_cpu, "memory": controller_memory}
+        self.chart = eks.HelmChart(
+            self, "Chart",
+            cluster=cluster, chart="karpenter", repository=f"{REGISTRY}/karpenter", version=version,
+            release="karpenter", namespace="kube-system",
+            skip_crds=True,  # owned by the karpenter-crd release, which Helm also upgrades
+            wait=True,
+            timeout=Duration.minutes(10),
+            values={
+                "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name},
+                "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
+                "replicas": 2,
+                "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
+                "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
+                "controller": {"resources": {"requests": resources, "limits": resources}},
+            },
+        )
+        self.chart.node.add_dependency(self.crd_chart)

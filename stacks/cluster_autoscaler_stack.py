@@ -1,0 +1,54 @@
+"""Nested stack: the managed node group Cluster Autoscaler scales, and Cluster Autoscaler itself."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import NestedStack
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+from cdk_constructs.cluster_autoscaler import ClusterAutoscaler
+from cdk_constructs.node_group import ManagedNodeGroup
+from stacks.config import ClusterAutoscalerConfig
+from stacks.versions import VersionRow
+
+NODEGROUP_NAME = "ca-workers"
+# Workloads meant for Cluster Autoscaler's nodes select them by this label.
+NODE_LABELS = {"role": NODEGROUP_NAME}
+
+
+class ClusterAutoscalerStack(NestedStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        cluster_name: str,
+        settings: ClusterAutoscalerConfig,
+        versions: VersionRow,
+        identity_type: eks.IdentityType,
+        system_node_labels: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id, description="Cluster Autoscaler and the node group it scales")
+        nodes = settings.nodes
+        self.workers = ManagedNodeGroup(
+            self, "Workers",
+            cluster=cluster, nodegroup_name=NODEGROUP_NAME,
+            instance_types=nodes.instance_types, arm=nodes.arm,
+            min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
+            labels=NODE_LABELS,
+        ).nodegroup
+        self.autoscaler = ClusterAutoscaler(
+            self, "ClusterAutoscaler",
+            cluster=cluster,
+            cluster_name=cluster_name,
+            nodegroup_name=NODEGROUP_NAME,
+            chart_version=versions.cluster_autoscaler_chart,
+            image_tag=versions.cluster_autoscaler_image_tag,
+            identity_type=identity_type,
+            node_selector=system_node_labels,
+            expander=settings.expander,
+            scale_down_unneeded_time=settings.scale_down_unneeded_time,
+        )

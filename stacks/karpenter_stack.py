@@ -1,0 +1,62 @@
+"""Nested stack: Karpenter, and the chapter's NodePool and EC2NodeClass."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import NestedStack
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+from cdk_constructs.karpenter import Karpenter
+from cdk_constructs.karpenter_node_pool import KarpenterNodePool
+from stacks.config import KarpenterConfig
+from stacks.versions import VersionRow
+
+# With nodeAutoscaler=both, Karpenter's nodes carry this taint: only workloads that tolerate it
+# (the inflate demo) land there, and Cluster Autoscaler never counts on those nodes.
+DEDICATED_TAINT = {"key": "dedicated", "value": "karpenter", "effect": "NoSchedule"}
+
+
+class KarpenterStack(NestedStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        cluster_name: str,
+        settings: KarpenterConfig,
+        versions: VersionRow,
+        identity_type: eks.IdentityType,
+        system_node_labels: Mapping[str, str],
+        dedicated: bool,
+    ) -> None:
+        super().__init__(scope, construct_id, description="Karpenter, its NodePool and EC2NodeClass")
+        self.controller = Karpenter(
+            self, "Karpenter",
+            cluster=cluster,
+            cluster_name=cluster_name,
+            version=versions.karpenter,
+            identity_type=identity_type,
+            node_selector=system_node_labels,
+            controller_cpu=settings.controller_cpu,
+            controller_memory=settings.controller_memory,
+        )
+        self.node_pool = KarpenterNodePool(
+            self, "NodePool",
+            cluster=cluster,
+            name="default",
+            cluster_name=cluster_name,
+            node_role_name=self.controller.node_role.role_name,
+            security_group_id=cluster.cluster_security_group_id,
+            ami_alias=settings.ami_alias,
+            instance_types=settings.instance_types,
+            capacity_types=settings.capacity_types,
+            cpu_limit=settings.cpu_limit,
+            memory_limit=settings.memory_limit,
+            consolidate_after=settings.consolidate_after,
+            taints=[DEDICATED_TAINT] if dedicated else [],
+        )
+        # Deleted first on teardown: Karpenter, still running, terminates its nodes through finalizers.
+        self.node_pool.node.add_dependency(self.controller.chart, self.controller.node_access)
