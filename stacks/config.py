@@ -38,6 +38,7 @@ _AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
 _DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
 _CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")
 _MEMORY = re.compile(r"^[0-9]+(Mi|Gi|Ti)$")
+_RETENTION = re.compile(r"^[0-9]+(h|d|w|y)$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
 
@@ -93,6 +94,13 @@ class ClusterAutoscalerConfig:
 
 
 @dataclass(frozen=True)
+class PrometheusConfig:
+    retention: str
+    server_volume_size: str
+    alertmanager_volume_size: str
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
@@ -106,6 +114,10 @@ class AppConfig:
     cluster_autoscaler: ClusterAutoscalerConfig
     inflate_replicas: int
     tester_replicas: int
+    enable_prometheus: bool
+    enable_keda: bool
+    prometheus: PrometheusConfig
+    load_generators: bool
 
     @property
     def enable_karpenter(self) -> bool:
@@ -122,6 +134,8 @@ class AppConfig:
             "metrics-server": self.enable_metrics_server,
             "karpenter": self.enable_karpenter,
             "cluster-autoscaler": self.enable_cluster_autoscaler,
+            "prometheus": self.enable_prometheus,
+            "keda": self.enable_keda,
         }
         return frozenset({"eks"} | {name for name, on in flags.items() if on})
 
@@ -314,6 +328,12 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "clusterAutoscalerScaleDownUnneededTime": _pattern(_DURATION, "expected a duration such as 10m or 1h"),
     "inflateReplicas": lambda key, raw: _int(key, raw, 0, 1000),
     "testerReplicas": lambda key, raw: _int(key, raw, 0, 1000),
+    "enablePrometheus": _bool,
+    "enableKeda": _bool,
+    "prometheusRetention": _pattern(_RETENTION, "expected a retention such as 15d, 12h or 2w"),
+    "prometheusVolumeSize": _pattern(_MEMORY, "expected a volume size such as 8Gi"),
+    "alertmanagerVolumeSize": _pattern(_MEMORY, "expected a volume size such as 2Gi"),
+    "loadGenerators": _bool,
 }
 
 
@@ -370,6 +390,12 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if v["testerReplicas"] and not autoscaler_on:
         raise ConfigError(f"invalid setting testerReplicas={v['testerReplicas']}: the tester demo runs on the "
                           f"Cluster Autoscaler's nodes, and nodeAutoscaler={v['nodeAutoscaler']} has none")
+    if v["enableKeda"] and not v["enablePrometheus"]:
+        raise ConfigError("invalid settings enableKeda=true with enablePrometheus=false: "
+                          "KEDA's trigger queries the Prometheus server")
+    if v["loadGenerators"] and not (v["enableMetricsServer"] or v["enablePrometheus"]):
+        raise ConfigError("invalid setting loadGenerators=true: there is no demo to load; "
+                          "enable enableMetricsServer, enablePrometheus or enableKeda")
     return AppConfig(
         account=v["account"],
         region=v["region"],
@@ -408,6 +434,14 @@ def _build(v: dict[str, Any]) -> AppConfig:
         ),
         inflate_replicas=v["inflateReplicas"],
         tester_replicas=v["testerReplicas"],
+        enable_prometheus=v["enablePrometheus"],
+        enable_keda=v["enableKeda"],
+        prometheus=PrometheusConfig(
+            retention=v["prometheusRetention"],
+            server_volume_size=v["prometheusVolumeSize"],
+            alertmanager_volume_size=v["alertmanagerVolumeSize"],
+        ),
+        load_generators=v["loadGenerators"],
     )
 
 

@@ -17,8 +17,10 @@ from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from stacks.config import AppConfig
 from stacks.karpenter_stack import KarpenterStack
+from stacks.keda_stack import KedaStack
 from stacks.metrics_stack import MetricsStack
-from stacks.workloads_stack import WorkloadsStack
+from stacks.prometheus_stack import PrometheusStack
+from stacks.workloads_stack import PHP_APACHE_LOAD, PODINFO_KEDA_LOAD, PODINFO_LOAD, WorkloadsStack
 from stacks.versions import MATRIX, VersionRow
 
 # Controllers select the system node group by this label (ARCHITECTURE.md rule 6).
@@ -61,22 +63,39 @@ class EksScalingStack(Stack):
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.cluster_autoscaler,
             versions=self.versions, identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
         ), calls_aws=True)
-        node_autoscalers = [stack for stack in (self.karpenter, self.cluster_autoscaler) if stack]
-        self.workloads = self._capability(bool(node_autoscalers), lambda: WorkloadsStack(
-            self, "Workloads",
-            cluster=self.cluster,
-            inflate_replicas=config.inflate_replicas if self.karpenter else None,
-            tester_replicas=config.tester_replicas if self.cluster_autoscaler else None,
-            tester_node_selector=CA_NODE_LABELS,
+        self.prometheus = self._capability(config.enable_prometheus, lambda: PrometheusStack(
+            self, "Prometheus",
+            cluster=self.cluster, settings=config.prometheus, versions=self.versions,
+            identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+        ), calls_aws=True)
+        self.keda = self._capability(config.enable_keda, lambda: KedaStack(
+            self, "Keda", cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
         ))
-        if self.workloads:
-            # Demos go before their autoscalers on teardown, so no pod holds a node up.
-            self.workloads.node.add_dependency(*node_autoscalers)
+        self.workloads = self._workloads()
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(self, "UpdateKubeconfigCommand",
                   value=f"aws eks update-kubeconfig --name {self.cluster.cluster_name} --region {self.region}")
         CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
+
+    def _workloads(self) -> NestedStack | None:
+        """The demos of the node autoscalers deployed, and the load generators of the pod demos deployed."""
+        node_autoscalers = [stack for stack in (self.karpenter, self.cluster_autoscaler) if stack]
+        loaded = [(stack, target) for stack, target in
+                  ((self.metrics, PHP_APACHE_LOAD), (self.prometheus, PODINFO_LOAD), (self.keda, PODINFO_KEDA_LOAD))
+                  if stack and self.config.load_generators]
+        workloads = self._capability(bool(node_autoscalers or loaded), lambda: WorkloadsStack(
+            self, "Workloads",
+            cluster=self.cluster,
+            inflate_replicas=self.config.inflate_replicas if self.karpenter else None,
+            tester_replicas=self.config.tester_replicas if self.cluster_autoscaler else None,
+            tester_node_selector=CA_NODE_LABELS,
+            load_targets=[target for _, target in loaded],
+        ))
+        if workloads:
+            # Deleted first on teardown: no demo pod holds a node up, no generator outlives its target.
+            workloads.node.add_dependency(*node_autoscalers, *(stack for stack, _ in loaded))
+        return workloads
 
     @property
     def identity_type(self) -> eks.IdentityType:
@@ -96,9 +115,8 @@ class EksScalingStack(Stack):
         return stack
 
     def _warn_caveats(self, versions: VersionRow) -> None:
-        for caveat in versions.caveats():
-            if caveat.component in self.config.enabled_components:
-                Annotations.of(self).add_warning_v2(f"eks-scaling:{caveat.component}", caveat.message)
+        for caveat in versions.caveats_for(self.config.enabled_components):
+            Annotations.of(self).add_warning_v2(f"eks-scaling:{caveat.component}", caveat.message)
 
     def _vpc(self) -> ec2.Vpc:
         network = self.config.network

@@ -58,6 +58,10 @@ class VersionRow:
     def kubectl_layer_class(self) -> str:
         return f"KubectlV{self.minor}Layer"
 
+    def caveats_for(self, components: frozenset[str], today: date | None = None) -> tuple[Caveat, ...]:
+        """The caveats of the components actually deployed: the ones warned about at synth."""
+        return tuple(caveat for caveat in self.caveats(today) if caveat.component in components)
+
     def caveats(self, today: date | None = None) -> tuple[Caveat, ...]:
         """Everything about this row that upstream does not support, checked against the tables below."""
         today = today or date.today()
@@ -130,3 +134,8 @@ PHP_APACHE_IMAGE = "registry.k8s.io/hpa-example:latest"
 PAUSE_IMAGE = "public.ecr.aws/eks-distro/kubernetes/pause:3.7"
 # The chapter's tester runs nginx; the official image's ECR Public mirror avoids Docker Hub pull limits.
 NGINX_IMAGE = "public.ecr.aws/nginx/nginx:1.29"
+# podinfo (stefanprodan/podinfo), the chapter's custom-metrics demo.
+PODINFO_IMAGE = "ghcr.io/stefanprodan/podinfo:6.14.1"
+# Load generators: the chapter's busybox wget loop and curl loops.
+BUSYBOX_IMAGE = "busybox:1.37"
+CURL_IMAGE = "curlimages/curl:8.11.1"

@@ -26,6 +26,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "nodeAutoscaler": "cluster-autoscaler",
         "workloadIdentity": "irsa",
         "testerReplicas": "150",
+        "loadGenerators": "true",
     },
     "k8s-1.34-env-private": {
         "kubernetesVersion": "1.34",
@@ -37,6 +38,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "controlPlaneLogging": "api,audit",
         "enableMetricsServer": "false",
         "nodeAutoscaler": "none",
+        "enablePrometheus": "false",
+        "enableKeda": "false",
     },
     "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",

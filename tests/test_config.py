@@ -153,6 +153,13 @@ BAD_INPUT = [
      "invalid setting testerReplicas=150: the tester demo runs on the Cluster Autoscaler's nodes, "
      "and nodeAutoscaler=karpenter has none"),
     ({"nodeAutoscaler": "none", "testerReplicas": "1"}, "and nodeAutoscaler=none has none"),
+    ({"enableKeda": "true", "enablePrometheus": "false"},
+     "invalid settings enableKeda=true with enablePrometheus=false: KEDA's trigger queries the Prometheus server"),
+    ({"loadGenerators": "true", "enableMetricsServer": "false", "enablePrometheus": "false", "enableKeda": "false"},
+     "invalid setting loadGenerators=true: there is no demo to load"),
+    ({"prometheusRetention": "15 days"}, "expected a retention such as 15d, 12h or 2w"),
+    ({"prometheusVolumeSize": "8G"}, 'invalid setting prometheusVolumeSize="8G": expected a volume size such as 8Gi'),
+    ({"alertmanagerVolumeSize": ""}, "expected a volume size such as 2Gi"),
     ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
 ]
 

@@ -126,7 +126,8 @@ def test_extended_support_version_is_warned_about_at_synth(synth, default):
     assert not Annotations.from_stack(default.stack).find_warning("*", Match.string_like_regexp("extended support"))
 
 
-def test_caveats_of_components_not_deployed_are_not_warned(synth):
-    # 1.36 carries a KEDA caveat, and KEDA is not part of this app yet.
-    assert not Annotations.from_stack(synth("k8s-1.36-both-arm-public").stack).find_warning(
-        "*", Match.string_like_regexp("KEDA"))
+def test_caveats_of_deployed_components_are_warned(synth, default):
+    # 1.36 carries a KEDA caveat, and KEDA is deployed there.
+    assert Annotations.from_stack(synth("k8s-1.36-both-arm-public").stack).find_warning(
+        "*", Match.string_like_regexp("KEDA 2.20.2 is tested upstream on Kubernetes 1.33-1.35, not 1.36"))
+    assert not Annotations.from_stack(default.stack).find_warning("*", Match.string_like_regexp("KEDA"))

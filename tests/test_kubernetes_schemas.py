@@ -42,8 +42,10 @@ def test_custom_resources_validate_against_their_crds(synth, name):
         if not crds.crd_folder(obj).is_dir():
             pytest.skip(f"{crds.crd_folder(obj)} is absent: no CRDs to validate {obj['kind']} against")
         crds.validate(obj)
-    if synth(name).stack.config.enable_karpenter:
-        assert {obj["kind"] for obj in custom} == {"NodePool", "EC2NodeClass"}
+    config = synth(name).stack.config
+    expected = ({"NodePool", "EC2NodeClass"} if config.enable_karpenter else set()) | (
+        {"ScaledObject"} if config.enable_keda else set())
+    assert {obj["kind"] for obj in custom} == expected
 
 
 def test_strict_validation_catches_a_misspelt_field():

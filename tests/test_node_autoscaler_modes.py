@@ -23,8 +23,11 @@ def test_mode_decides_the_nested_stacks(synth, name, karpenter, cluster_autoscal
 
 
 def _deployments(result) -> dict[str, dict]:
+    """The workloads stack's Deployments, by namespace/name."""
     manifests = result.nested("workloads").find_resources(MANIFEST)
-    return {obj["metadata"]["name"]: obj for resource in manifests.values() for obj in manifest_objects(resource)}
+    return {obj["metadata"]["name"] if obj["metadata"]["namespace"] == "default"
+            else f'{obj["metadata"]["namespace"]}/{obj["metadata"]["name"]}': obj
+            for resource in manifests.values() for obj in manifest_objects(resource)}
 
 
 def test_inflate_demo_runs_only_on_karpenter_nodes(default):
@@ -46,7 +49,7 @@ def test_inflate_tolerates_the_both_mode_taint(synth):
 
 def test_tester_demo_runs_on_the_cluster_autoscaler_node_group(synth):
     deployments = _deployments(synth("k8s-1.33-ca-irsa"))
-    assert set(deployments) == {"tester"}
+    assert "inflate" not in deployments
     tester = deployments["tester"]
     assert tester["spec"]["replicas"] == 150
     pod = tester["spec"]["template"]["spec"]
@@ -61,3 +64,25 @@ def test_demos_are_deleted_before_their_autoscalers(synth):
     autoscalers = {key for key in stacks if key.startswith(("KarpenterNestedStack", "ClusterAutoscalerNestedStack"))}
     assert len(autoscalers) == 2
     assert autoscalers <= set(workloads["DependsOn"])
+
+
+def test_load_generators_hit_each_deployed_demo(synth, default):
+    deployments = _deployments(synth("k8s-1.33-ca-irsa"))
+    generators = {name: obj for name, obj in deployments.items() if name.endswith("/load-generator")}
+    assert set(generators) == {"php-apache/load-generator", "podinfo/load-generator", "podinfo-keda/load-generator"}
+    loops = {name: obj["spec"]["template"]["spec"]["containers"][0] for name, obj in generators.items()}
+    assert loops["php-apache/load-generator"]["image"].startswith("busybox:")
+    assert loops["php-apache/load-generator"]["command"] == [
+        "/bin/sh", "-c", "while sleep 0.01; do wget -q -O- http://php-apache; done"]
+    assert "curl" in loops["podinfo/load-generator"]["command"][2]
+    assert "http://podinfo:9898" in loops["podinfo/load-generator"]["command"][2]
+    assert "http://podinfo-keda:9898" in loops["podinfo-keda/load-generator"]["command"][2]
+    assert not [name for name in _deployments(default) if name.endswith("load-generator")], "off by default"
+
+
+def test_load_generators_go_before_their_targets(synth):
+    stacks = synth("k8s-1.33-ca-irsa").template.find_resources("AWS::CloudFormation::Stack")
+    workloads = next(stack for key, stack in stacks.items() if key.startswith("WorkloadsNestedStack"))
+    targets = {key for key in stacks if key.startswith(("MetricsNestedStack", "PrometheusNestedStack", "KedaNestedStack"))}
+    assert len(targets) == 3
+    assert targets <= set(workloads["DependsOn"])

@@ -16,8 +16,9 @@ import pytest
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 SNAPSHOT_CONFIGS = {
-    "default": ["EksScalingStack", "Karpenter", "Metrics", "Workloads"],
-    "k8s-1.36-both-arm-public": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Metrics", "Workloads"],
+    "default": ["EksScalingStack", "Karpenter", "Keda", "Metrics", "Prometheus", "Workloads"],
+    "k8s-1.36-both-arm-public": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Keda", "Metrics", "Prometheus",
+                                 "Workloads"],
 }
 
 

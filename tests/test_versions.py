@@ -50,3 +50,9 @@ def test_unsupported_pins_are_flagged():
         Caveat("karpenter", "Karpenter 1.8.0 does not support Kubernetes 1.35 (needs >= 1.9)"),
         Caveat("cluster-autoscaler", "Cluster Autoscaler v1.34.5 does not match Kubernetes 1.35"),
     )
+
+
+def test_only_caveats_of_deployed_components_are_warned_about():
+    row = MATRIX["1.36"]
+    assert row.caveats_for(frozenset({"eks", "keda"}), MATRIX_DAY) == row.caveats(MATRIX_DAY)
+    assert row.caveats_for(frozenset({"eks", "karpenter"}), MATRIX_DAY) == ()

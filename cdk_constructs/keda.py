@@ -1,0 +1,24 @@
+"""KEDA from its chart: the one owner of external.metrics.k8s.io."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+REPOSITORY = "https://kedacore.github.io/charts"
+
+
+class Keda(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, chart_version: str,
+                 node_selector: Mapping[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        self.chart = eks.HelmChart(
+            self, "Chart",
+            cluster=cluster, chart="keda", repository=REPOSITORY, version=chart_version,
+            release="keda", namespace="keda", wait=True, timeout=Duration.minutes(10),
+            # Operator, metrics server and admission webhooks all on the system nodes.
+            values={"nodeSelector": dict(node_selector)},
+        )

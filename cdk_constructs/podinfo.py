@@ -1,0 +1,46 @@
+"""podinfo, the chapter's custom-metrics demo, scaled by an HPA on a custom metric or by KEDA."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct, IDependable
+
+from cdk_constructs.manifests import load_manifest
+
+
+class CustomMetricScaledPodinfo(Construct):
+    """podinfo, then an autoscaling/v2 HPA on http_requests_per_second once the adapter serves it."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
+                 metrics_api: IDependable, name: str = "podinfo", namespace: str = "podinfo") -> None:
+        super().__init__(scope, construct_id)
+        self.app = eks.KubernetesManifest(
+            self, "App", cluster=cluster,
+            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image),
+        )
+        self.hpa = eks.KubernetesManifest(
+            self, "Hpa", cluster=cluster, manifest=load_manifest("podinfo-hpa", name=name, namespace=namespace),
+        )
+        self.hpa.node.add_dependency(self.app, metrics_api)
+
+
+class KedaScaledPodinfo(Construct):
+    """Its own podinfo (one autoscaler per workload), then the ScaledObject once KEDA runs.
+
+    Deleted before KEDA on teardown, so KEDA removes the ScaledObject's finalizer itself.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
+                 keda: IDependable, prometheus_url: str, name: str = "podinfo-keda",
+                 namespace: str = "podinfo-keda") -> None:
+        super().__init__(scope, construct_id)
+        self.app = eks.KubernetesManifest(
+            self, "App", cluster=cluster,
+            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image),
+        )
+        self.scaled_object = eks.KubernetesManifest(
+            self, "ScaledObject", cluster=cluster,
+            manifest=load_manifest("podinfo-scaledobject", name=name, namespace=namespace,
+                                   prometheusUrl=prometheus_url),
+        )
+        self.scaled_object.node.add_dependency(self.app, keda)

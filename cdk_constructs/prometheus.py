@@ -1,0 +1,102 @@
+"""Prometheus (server and alertmanager on gp3 volumes) and prometheus-adapter, from their charts."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct, IDependable
+
+from cdk_constructs.manifests import load_manifest
+
+REPOSITORY = "https://prometheus-community.github.io/helm-charts"
+NAMESPACE = "prometheus"
+RELEASE = "prometheus"
+# The chart's server Service, "<release>-server", on port 80.
+SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
+
+# The chapter's adapter rule, with the adapter's label templates instead of a hard-coded namespace.
+REQUESTS_PER_SECOND_RULE = {
+    "seriesQuery": 'http_requests_total{namespace!="",pod!=""}',
+    "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
+    "name": {"matches": "^(.*)_total", "as": "${1}_per_second"},
+    "metricsQuery": "sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)",
+}
+
+
+class Prometheus(Construct):
+    """Storage (default gp3 class, namespace, Alertmanager's claim) -> the prometheus chart."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        chart_version: str,
+        csi_driver: IDependable,
+        node_selector: Mapping[str, str],
+        retention: str,
+        server_volume_size: str,
+        alertmanager_volume_size: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.storage = eks.KubernetesManifest(
+            self, "Storage", cluster=cluster,
+            manifest=load_manifest("prometheus-storage", namespace=NAMESPACE, release=RELEASE,
+                                   alertmanagerVolumeSize=alertmanager_volume_size),
+        )
+        # Volumes are provisioned and, on teardown, deleted by the driver: it must outlive them.
+        self.storage.node.add_dependency(csi_driver)
+        selector = dict(node_selector)
+        self.chart = eks.HelmChart(
+            self, "Chart",
+            cluster=cluster, chart="prometheus", repository=REPOSITORY, version=chart_version,
+            release=RELEASE, namespace=NAMESPACE, wait=True, timeout=Duration.minutes(10),
+            values={
+                "server": {
+                    "retention": retention,
+                    "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
+                    "nodeSelector": selector,
+                },
+                "alertmanager": {
+                    "persistence": {"enabled": True, "size": alertmanager_volume_size, "storageClass": "gp3"},
+                    "nodeSelector": selector,
+                },
+                "kube-state-metrics": {"nodeSelector": selector},
+                "prometheus-pushgateway": {"nodeSelector": selector},
+            },
+        )
+        self.chart.node.add_dependency(self.storage)
+
+
+class PrometheusAdapter(Construct):
+    """The one owner of custom.metrics.k8s.io: no default, external or resource rules."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        chart_version: str,
+        namespace: IDependable,
+        node_selector: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.chart = eks.HelmChart(
+            self, "Chart",
+            cluster=cluster, chart="prometheus-adapter", repository=REPOSITORY, version=chart_version,
+            release="prometheus-adapter", namespace=NAMESPACE, wait=True, timeout=Duration.minutes(10),
+            values={
+                "prometheus": {"url": f"http://{RELEASE}-server.{NAMESPACE}.svc", "port": 80},
+                # rules.external and rules.resource stay unset: KEDA owns external.metrics.k8s.io and
+                # metrics-server owns metrics.k8s.io.
+                "rules": {"default": False, "custom": [REQUESTS_PER_SECOND_RULE]},
+                "replicas": 2,
+                "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+                "nodeSelector": dict(node_selector),
+            },
+        )
+        self.chart.node.add_dependency(namespace)

@@ -1,0 +1,46 @@
+"""Nested stack: EBS CSI storage, Prometheus, prometheus-adapter, and podinfo with its custom-metric HPA."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from aws_cdk import NestedStack
+from aws_cdk import aws_eks_v2 as eks
+from constructs import Construct
+
+from cdk_constructs.ebs_csi_driver import EbsCsiDriver
+from cdk_constructs.podinfo import CustomMetricScaledPodinfo
+from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
+from stacks.config import PrometheusConfig
+from stacks.versions import PODINFO_IMAGE, VersionRow
+
+
+class PrometheusStack(NestedStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.ICluster,
+        settings: PrometheusConfig,
+        versions: VersionRow,
+        identity_type: eks.IdentityType,
+        system_node_labels: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id, description="Prometheus, prometheus-adapter and the podinfo HPA demo")
+        csi = EbsCsiDriver(self, "EbsCsiDriver", cluster=cluster, identity_type=identity_type,
+                           node_selector=system_node_labels)
+        self.prometheus = Prometheus(
+            self, "Prometheus",
+            cluster=cluster, chart_version=versions.prometheus_chart, csi_driver=csi.addon,
+            node_selector=system_node_labels, retention=settings.retention,
+            server_volume_size=settings.server_volume_size,
+            alertmanager_volume_size=settings.alertmanager_volume_size,
+        )
+        self.adapter = PrometheusAdapter(
+            self, "Adapter",
+            cluster=cluster, chart_version=versions.prometheus_adapter_chart,
+            namespace=self.prometheus.storage, node_selector=system_node_labels,
+        )
+        CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE,
+                                  metrics_api=self.adapter.chart)
