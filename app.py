@@ -1,33 +1,33 @@
 #!/usr/bin/env python3
-"""Entry point: settings from CDK context -> the EKS scaling stack."""
+"""Entry point: settings from CDK context -> the delivery pipeline, or the EKS scaling stack alone."""
 
 import sys
 
 import aws_cdk as cdk
 
-from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
-
-
-def build(app: cdk.App, config: AppConfig):
-    """Add the app's stacks for a parsed config; the tests build through here too."""
-    # Imported here so that a bad setting fails fast, before the stack modules load.
-    from stacks.eks_scaling_stack import EksScalingStack
-
-    # Env-agnostic unless both are configured: then synth still needs no lookup (AZs are named).
-    env = cdk.Environment(account=config.account, region=config.region) if config.account else None
-    return EksScalingStack(app, "EksScalingStack", config=config, env=env,
-                           description=f"EKS cluster {config.cluster.name} with every layer of autoscaling")
+from stacks.config import ConfigError, cdk_json_context, parse_config
+from stacks.pipeline_config import parse_pipeline
 
 
 def main() -> None:
     # cdk.json is read here too, so `python app.py` alone synthesizes the same app as the CLI;
     # the CLI's context (cdk.json plus -c overrides) takes precedence.
     app = cdk.App(context=cdk_json_context())
+    context = app.node.get_all_context()
     try:
-        config = parse_config(app.node.get_all_context())
+        config = parse_config(context)
+        pipeline = parse_pipeline(context)
     except ConfigError as error:
         sys.exit(f"error: {error}")
-    build(app, config)
+    # Imported after parsing, so that a bad setting fails fast, before the stack modules load.
+    from stacks.eks_scaling_stack import add_eks_scaling_stack
+    from stacks.pipeline_stack import PipelineStack
+
+    if pipeline:
+        PipelineStack(app, "EksScalingPipeline", pipeline=pipeline,
+                      env=cdk.Environment(account=pipeline.account, region=pipeline.region))
+    else:
+        add_eks_scaling_stack(app, config)
     app.synth()
 
 

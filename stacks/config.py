@@ -32,8 +32,8 @@ _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 # Graviton families carry a `g` among the letters after the generation digit (m6g, c7gn, t4g, x2gd).
 _ARM_INSTANCE_TYPE = re.compile(r"^([a-z]+\d+[a-z]*g[a-z]*|a1)\.")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
 _DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
 _CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")
@@ -223,6 +223,18 @@ def _optional(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], st
     return parse
 
 
+def _object(key: str, raw: Any) -> dict[str, Any]:
+    """A JSON object, or from the CLI its JSON text ("" is empty)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError:
+            raise _fail(key, raw, "expected a JSON object") from None
+    if not isinstance(raw, dict):
+        raise _fail(key, raw, "expected a JSON object")
+    return raw
+
+
 def _instance_types(key: str, raw: Any) -> tuple[str, ...]:
     types = _list(key, raw)
     if not types:
@@ -296,8 +308,8 @@ def _availability_zones(key: str, raw: Any) -> tuple[str, ...]:
 
 # Every setting: key -> parser. The README's settings table and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
-    "account": _optional(_ACCOUNT, "expected a 12-digit AWS account id, or empty"),
-    "region": _optional(_REGION, "expected an AWS region such as eu-west-1, or empty"),
+    "account": _optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
+    "region": _optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
     "clusterName": _cluster_name,
     "kubernetesVersion": _kubernetes_version,
     "endpointAccess": lambda key, raw: _choice(key, raw, ENDPOINT_ACCESS),
@@ -334,6 +346,8 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "prometheusVolumeSize": _pattern(_MEMORY, "expected a volume size such as 8Gi"),
     "alertmanagerVolumeSize": _pattern(_MEMORY, "expected a volume size such as 2Gi"),
     "loadGenerators": _bool,
+    # Parsed in full by stacks/pipeline_config.py; {} means no pipeline.
+    "pipeline": _object,
 }
 
 

@@ -6,9 +6,10 @@ import hashlib
 import importlib
 from typing import Callable
 
-from aws_cdk import Annotations, CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Duration, Environment, NestedStack, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -37,8 +38,26 @@ _LOG_TYPES = {
 }
 
 
+def add_eks_scaling_stack(scope: Construct, config: AppConfig, *,
+                          verifier_account: str | None = None) -> "EksScalingStack":
+    """The EKS scaling stack for a parsed config, in an app or a pipeline stage."""
+    # Env-agnostic unless both are configured: then synth still needs no lookup (AZs are named).
+    env = Environment(account=config.account, region=config.region) if config.account else None
+    return EksScalingStack(scope, "EksScalingStack", config=config, env=env, verifier_account=verifier_account,
+                           description=f"EKS cluster {config.cluster.name} with every layer of autoscaling")
+
+
+def verifier_role_name(cluster_name: str, region: str) -> str:
+    """The role a delivery pipeline assumes to verify a deployed cluster: unique per cluster and region."""
+    digest = hashlib.sha256(f"{cluster_name}/{region}".encode()).hexdigest()[:8]
+    return f"eks-scaling-verify-{cluster_name[:32]}-{digest}"
+
+
 class EksScalingStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs) -> None:
+    """`verifier_account`: the account of a pipeline whose post-deploy step may read the cluster."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig,
+                 verifier_account: str | None = None, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.versions = MATRIX[config.cluster.kubernetes_version]
@@ -72,11 +91,26 @@ class EksScalingStack(Stack):
             self, "Keda", cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
         ))
         self.workloads = self._workloads()
+        if verifier_account:
+            self._verifier_access(verifier_account)
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(self, "UpdateKubeconfigCommand",
                   value=f"aws eks update-kubeconfig --name {self.cluster.cluster_name} --region {self.region}")
         CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
+
+    def _verifier_access(self, account: str) -> None:
+        """A read-only role the pipeline's verification step assumes, with a cluster access entry."""
+        role = iam.Role(
+            self, "VerifierRole",
+            role_name=verifier_role_name(self.config.cluster.name, self.config.region or self.region),
+            assumed_by=iam.AccountPrincipal(account),
+            description="Post-deploy verification of the EKS scaling cluster (read-only)",
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=["eks:DescribeCluster"], resources=[self.cluster.cluster_arn]))
+        self.cluster.grant_access("VerifierAccess", role.role_arn, [eks.AccessPolicy.from_access_policy_name(
+            "AmazonEKSAdminViewPolicy", access_scope_type=eks.AccessScopeType.CLUSTER)])
+        self.verifier_role = role
 
     def _workloads(self) -> NestedStack | None:
         """The demos of the node autoscalers deployed, and the load generators of the pod demos deployed."""
@@ -121,8 +155,11 @@ class EksScalingStack(Stack):
     def _vpc(self) -> ec2.Vpc:
         network = self.config.network
         if self.config.region:
-            # Env-specific: name the AZs so that synth needs no lookup (and no credentials).
+            # Env-specific: name the AZs, and answer the stack's own AZ lookup with them, so that
+            # synth needs no lookup (and no credentials).
             zones = list(network.availability_zones) or [f"{self.config.region}a", f"{self.config.region}b"]
+            self.node.set_context(f"availability-zones:account={self.config.account}:region={self.config.region}",
+                                  zones)
             placement = {"availability_zones": zones}
         else:
             placement = {"max_azs": 2}

@@ -11,8 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import assertions
 
 from stacks.config import cdk_json_context, parse_config
-from app import build
-from stacks.eks_scaling_stack import EksScalingStack
+from stacks.eks_scaling_stack import EksScalingStack, add_eks_scaling_stack
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 
@@ -79,8 +78,9 @@ class Synth:
 
 def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
     # A test App does not read cdk.json: pass its context (settings and feature flags) in.
-    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), **overrides})
-    stack = build(app, parse_config(app.node.get_all_context()))
+    # `pipeline` off: these configurations are the EKS app itself, whatever cdk.json's pipeline says.
+    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": {}, **overrides})
+    stack = add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
     app.synth()
     return Synth(stack=stack, outdir=outdir)
 

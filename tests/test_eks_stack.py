@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk.assertions import Annotations, Match
 
@@ -99,6 +101,8 @@ def test_env_specific_stack_names_its_zones_without_a_lookup(synth):
     zones = {subnet["Properties"]["AvailabilityZone"]
              for subnet in result.template.find_resources("AWS::EC2::Subnet").values()}
     assert zones == {"eu-west-1a", "eu-west-1b"}
+    manifest = json.loads((result.outdir / "manifest.json").read_text())
+    assert "missing" not in manifest, "the CLI would need AWS credentials for these lookups"
 
 
 def test_admin_principals_get_cluster_admin_access_entries(default, synth):
