@@ -1,0 +1,190 @@
+"""Post-deploy verification: prove that every enabled scaler of a deployed cluster works.
+
+Checks, for the components the settings enable:
+- each controller's Deployments are Available (metrics-server, Karpenter, Cluster Autoscaler,
+  Prometheus, prometheus-adapter, KEDA);
+- the metrics APIServices are Available (metrics.k8s.io, custom.metrics.k8s.io, external.metrics.k8s.io);
+- the demo HPAs report current metric values, and the ScaledObject is Ready;
+- Karpenter's NodePool is Ready.
+
+It reads the cluster through the Kubernetes API with a token from `aws eks get-token`, so it needs the
+AWS CLI and credentials that map to a cluster access entry, and nothing else (standard library only).
+By hand:   python3 -m scripts.verify_cluster --region eu-west-1 [--settings '{"clusterName": "x"}'] [--wait 600]
+Exit code: 0 when every check passes, 1 otherwise, with a report either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
+
+Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _controllers(config: AppConfig) -> Iterator[tuple[str, str]]:
+    """(namespace, Helm release) of each enabled controller; charts label their objects with the release."""
+    flags = [
+        (config.enable_metrics_server, "kube-system", "metrics-server"),
+        (config.enable_karpenter, "kube-system", "karpenter"),
+        (config.enable_cluster_autoscaler, "kube-system", "cluster-autoscaler"),
+        (config.enable_prometheus, "prometheus", "prometheus"),
+        (config.enable_prometheus, "prometheus", "prometheus-adapter"),
+        (config.enable_keda, "keda", "keda"),
+    ]
+    return ((namespace, release) for enabled, namespace, release in flags if enabled)
+
+
+def _metrics_apis(config: AppConfig) -> Iterator[str]:
+    flags = [(config.enable_metrics_server, "v1beta1.metrics.k8s.io"),
+             (config.enable_prometheus, "v1beta1.custom.metrics.k8s.io"),
+             (config.enable_keda, "v1beta1.external.metrics.k8s.io")]
+    return (name for enabled, name in flags if enabled)
+
+
+def _hpas(config: AppConfig) -> Iterator[tuple[str, str]]:
+    flags = [(config.enable_metrics_server, "php-apache", "php-apache"),
+             (config.enable_prometheus, "podinfo", "podinfo"),
+             (config.enable_keda, "podinfo-keda", "keda-hpa-podinfo-keda")]
+    return ((namespace, name) for enabled, namespace, name in flags if enabled)
+
+
+def _condition(obj: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
+    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
+    return next((condition for condition in conditions if condition.get("type") == kind), None)
+
+
+def _condition_check(name: str, obj: dict[str, Any] | None, kind: str) -> Check:
+    if obj is None:
+        return Check(name, False, "not found")
+    condition = _condition(obj, kind)
+    if condition is None:
+        return Check(name, False, f"no {kind} condition yet")
+    ok = condition.get("status") == "True"
+    reason = condition.get("reason") or condition.get("message") or ""
+    return Check(name, ok, f"{kind}={condition.get('status')}" + (f" ({reason})" if reason and not ok else ""))
+
+
+_METRIC_SOURCE = {"Resource": "resource", "ContainerResource": "containerResource", "Pods": "pods",
+                  "Object": "object", "External": "external"}
+
+
+def _current_values(hpa: dict[str, Any]) -> list[str]:
+    """The values an HPA reports for its metrics (empty while it has none)."""
+    values = []
+    for metric in (hpa.get("status") or {}).get("currentMetrics") or []:
+        current = (metric.get(_METRIC_SOURCE.get(metric.get("type"), "")) or {}).get("current") or {}
+        for field in ("averageUtilization", "averageValue", "value"):
+            if current.get(field) is not None:
+                values.append(f"{field}={current[field]}")
+                break
+    return values
+
+
+def evaluate(config: AppConfig, get: Get) -> list[Check]:
+    """Every check for the enabled components, against API responses fetched with `get`."""
+    checks = []
+    for namespace, release in _controllers(config):
+        name = f"Deployments of {namespace}/{release} Available"
+        found = (get(f"/apis/apps/v1/namespaces/{namespace}/deployments"
+                     f"?labelSelector=app.kubernetes.io/instance%3D{release}") or {}).get("items") or []
+        if not found:
+            checks.append(Check(name, False, "no Deployment with that release label"))
+            continue
+        states = {d["metadata"]["name"]: _condition_check(d["metadata"]["name"], d, "Available") for d in found}
+        failing = [f"{state.name}: {state.detail}" for state in states.values() if not state.ok]
+        checks.append(Check(name, not failing, "; ".join(failing) or f"{len(found)} Available"))
+    for api in _metrics_apis(config):
+        checks.append(_condition_check(f"APIService {api}", get(f"/apis/apiregistration.k8s.io/v1/apiservices/{api}"),
+                                       "Available"))
+    for namespace, name in _hpas(config):
+        hpa = get(f"/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers/{name}")
+        label = f"HPA {namespace}/{name} reports current metrics"
+        values = _current_values(hpa) if hpa else []
+        checks.append(Check(label, bool(values), ", ".join(values) if values else
+                            ("not found" if hpa is None else "no current metric values yet")))
+    if config.enable_keda:
+        checks.append(_condition_check(
+            "ScaledObject podinfo-keda/podinfo-keda Ready",
+            get("/apis/keda.sh/v1alpha1/namespaces/podinfo-keda/scaledobjects/podinfo-keda"), "Ready"))
+    if config.enable_karpenter:
+        checks.append(_condition_check("Karpenter NodePool default Ready",
+                                       get("/apis/karpenter.sh/v1/nodepools/default"), "Ready"))
+    return checks
+
+
+def report(checks: list[Check]) -> str:
+    lines = [f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}" for check in checks]
+    failed = sum(not check.ok for check in checks)
+    lines.append(f"{len(checks) - failed} passed, {failed} failed")
+    return "\n".join(lines)
+
+
+def _aws(*args: str) -> dict[str, Any]:
+    output = subprocess.run(["aws", *args, "--output", "json"], check=True, capture_output=True, text=True).stdout
+    return json.loads(output)
+
+
+def kubernetes_api(cluster: str, region: str) -> Get:
+    """A `get` over the live API: endpoint and CA from describe-cluster, a fresh token per call."""
+    info = _aws("eks", "describe-cluster", "--name", cluster, "--region", region)["cluster"]
+    context = ssl.create_default_context(
+        cadata=base64.b64decode(info["certificateAuthority"]["data"]).decode())
+
+    def get(path: str) -> dict[str, Any] | None:
+        token = _aws("eks", "get-token", "--cluster-name", cluster, "--region", region)["status"]["token"]
+        request = urllib.request.Request(info["endpoint"] + path, headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+    return get
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--region", required=True, help="the cluster's AWS region")
+    parser.add_argument("--settings", default="{}",
+                        help="JSON object of setting overrides, as the stage deployed them (default: cdk.json)")
+    parser.add_argument("--wait", type=int, default=0, metavar="SECONDS",
+                        help="keep checking until everything passes or this many seconds have passed")
+    parser.add_argument("--interval", type=int, default=15, metavar="SECONDS")
+    args = parser.parse_args(argv)
+    try:
+        config = parse_config({**cdk_json_context(), "pipeline": {}, **json.loads(args.settings)})
+    except (ConfigError, json.JSONDecodeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    get = kubernetes_api(config.cluster.name, args.region)
+    deadline = time.monotonic() + args.wait
+    while True:
+        checks = evaluate(config, get)
+        if all(check.ok for check in checks) or time.monotonic() >= deadline:
+            break
+        time.sleep(args.interval)
+    print(f"cluster {config.cluster.name} in {args.region}\n{report(checks)}")
+    return 0 if all(check.ok for check in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

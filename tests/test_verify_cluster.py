@@ -1,0 +1,112 @@
+"""The post-deploy verification's decision logic, on API responses in the shape the cluster returns:
+healthy, and each way it fails."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts.verify_cluster import evaluate, report
+from stacks.config import cdk_json_context, parse_config
+
+HEALTHY = json.loads((Path(__file__).parent / "fixtures" / "verify_healthy.json").read_text())
+KEDA_HPA = "/apis/autoscaling/v2/namespaces/podinfo-keda/horizontalpodautoscalers/keda-hpa-podinfo-keda"
+NODE_POOL = "/apis/karpenter.sh/v1/nodepools/default"
+
+
+def config(**overrides):
+    return parse_config({**cdk_json_context(), "pipeline": {}, **overrides})
+
+
+def run(responses, **overrides):
+    return evaluate(config(**overrides), lambda path: copy.deepcopy(responses.get(path)))
+
+
+def failed(checks) -> dict[str, str]:
+    return {check.name: check.detail for check in checks if not check.ok}
+
+
+def test_healthy_default_cluster_passes_every_check():
+    checks = run(HEALTHY)
+    assert failed(checks) == {}
+    names = [check.name for check in checks]
+    assert "Deployments of kube-system/karpenter Available" in names
+    assert "APIService v1beta1.external.metrics.k8s.io" in names
+    assert "HPA podinfo-keda/keda-hpa-podinfo-keda reports current metrics" in names
+    assert "Karpenter NodePool default Ready" in names
+    assert len(checks) == 13
+    assert report(checks).endswith("13 passed, 0 failed")
+
+
+def test_only_enabled_components_are_checked():
+    checks = run(HEALTHY, nodeAutoscaler="cluster-autoscaler", enablePrometheus="false", enableKeda="false")
+    assert [check.name for check in checks] == [
+        "Deployments of kube-system/metrics-server Available",
+        "Deployments of kube-system/cluster-autoscaler Available",
+        "APIService v1beta1.metrics.k8s.io",
+        "HPA php-apache/php-apache reports current metrics",
+    ]
+    assert failed(checks) == {}
+
+
+def test_unavailable_controller_fails():
+    responses = copy.deepcopy(HEALTHY)
+    path = "/apis/apps/v1/namespaces/kube-system/deployments?labelSelector=app.kubernetes.io/instance%3Dkarpenter"
+    responses[path]["items"][0]["status"]["conditions"][0].update(status="False", reason="MinimumReplicasUnavailable")
+    assert failed(run(responses)) == {
+        "Deployments of kube-system/karpenter Available": "karpenter: Available=False (MinimumReplicasUnavailable)"}
+
+
+def test_missing_controller_fails():
+    responses = copy.deepcopy(HEALTHY)
+    responses["/apis/apps/v1/namespaces/keda/deployments?labelSelector=app.kubernetes.io/instance%3Dkeda"]["items"] = []
+    assert failed(run(responses)) == {"Deployments of keda/keda Available": "no Deployment with that release label"}
+
+
+def test_unavailable_metrics_api_fails():
+    responses = copy.deepcopy(HEALTHY)
+    condition = responses["/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.custom.metrics.k8s.io"]["status"][
+        "conditions"][0]
+    condition.update(status="False", reason="FailedDiscoveryCheck")
+    assert failed(run(responses)) == {"APIService v1beta1.custom.metrics.k8s.io": "Available=False (FailedDiscoveryCheck)"}
+
+
+def test_hpa_without_current_metrics_fails():
+    responses = copy.deepcopy(HEALTHY)
+    responses[KEDA_HPA]["status"]["currentMetrics"] = None
+    del responses["/apis/autoscaling/v2/namespaces/podinfo/horizontalpodautoscalers/podinfo"]
+    assert failed(run(responses)) == {
+        "HPA podinfo-keda/keda-hpa-podinfo-keda reports current metrics": "no current metric values yet",
+        "HPA podinfo/podinfo reports current metrics": "not found",
+    }
+
+
+def test_scaled_object_not_ready_fails():
+    responses = copy.deepcopy(HEALTHY)
+    ready = responses["/apis/keda.sh/v1alpha1/namespaces/podinfo-keda/scaledobjects/podinfo-keda"]["status"][
+        "conditions"][0]
+    ready.update(status="False", reason="ScaledObjectCheckFailed")
+    assert failed(run(responses)) == {
+        "ScaledObject podinfo-keda/podinfo-keda Ready": "Ready=False (ScaledObjectCheckFailed)"}
+
+
+@pytest.mark.parametrize(("change", "detail"), [
+    (lambda pool: pool["status"]["conditions"][2].update(status="False", reason="NodeClassNotReady"),
+     "Ready=False (NodeClassNotReady)"),
+    (lambda pool: pool["status"].update(conditions=[]), "no Ready condition yet"),
+])
+def test_node_pool_not_ready_fails(change, detail):
+    responses = copy.deepcopy(HEALTHY)
+    change(responses[NODE_POOL])
+    assert failed(run(responses)) == {"Karpenter NodePool default Ready": detail}
+
+
+def test_report_names_every_failure():
+    responses = copy.deepcopy(HEALTHY)
+    del responses[NODE_POOL]
+    text = report(run(responses))
+    assert "FAIL  Karpenter NodePool default Ready: not found" in text
+    assert text.endswith("12 passed, 1 failed")
