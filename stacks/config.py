@@ -225,14 +225,15 @@ def _optional(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], st
 
 def _object(key: str, raw: Any) -> dict[str, Any]:
     """A JSON object, or from the CLI its JSON text ("" is empty)."""
+    value = raw
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
+            value = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError:
             raise _fail(key, raw, "expected a JSON object") from None
-    if not isinstance(raw, dict):
+    if not isinstance(value, dict):
         raise _fail(key, raw, "expected a JSON object")
-    return raw
+    return value
 
 
 def _instance_types(key: str, raw: Any) -> tuple[str, ...]:

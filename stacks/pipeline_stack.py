@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from aws_cdk import Aws, Environment, Stack, Stage
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
@@ -14,6 +17,9 @@ from stacks.pipeline_config import PipelineConfig, StageConfig
 
 # The README's own commands: `make test` and `make synth` set up .venv and node_modules themselves.
 SYNTH_COMMANDS = ["make test", "make synth"]
+# Self-mutation and asset publishing use the CLI that package.json pins, not the newest one.
+CDK_CLI_VERSION = json.loads((Path(__file__).resolve().parent.parent / "package.json").read_text())[
+    "devDependencies"]["aws-cdk"]
 
 
 class EksScalingStage(Stage):
@@ -34,6 +40,7 @@ class PipelineStack(Stack):
             self, "Pipeline",
             pipeline_type=codepipeline.PipelineType.V2,
             self_mutation=True,
+            cli_version=CDK_CLI_VERSION,
             # One CodeBuild project publishes all assets, instead of one project per asset.
             publish_assets_in_parallel=False,
             cross_account_keys=any(stage.account != pipeline.account for stage in pipeline.stages),
@@ -42,9 +49,11 @@ class PipelineStack(Stack):
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0)),
         )
-        for stage in pipeline.stages:
+        self.stages = [EksScalingStage(self, stage.name, stage=stage, verifier_account=pipeline.account)
+                       for stage in pipeline.stages]
+        for stage, app_stage in zip(pipeline.stages, self.stages):
             self.pipeline.add_stage(
-                EksScalingStage(self, stage.name, stage=stage, verifier_account=pipeline.account),
+                app_stage,
                 pre=[pipelines.ManualApprovalStep(f"Approve-{stage.name}")] if stage.approval else None,
                 post=[self._verify_step(source, stage)],
             )

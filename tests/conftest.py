@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 
-from tests.synth import CONFIGS, Synth, synthesize
+from tests.synth import CONFIGS, PIPELINE, Synth, synthesize, synthesize_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +26,8 @@ def default(synth: Callable[[str], Synth]) -> Synth:
     return synth("default")
 
 
+
+
+@pytest.fixture(scope="session")
+def pipeline_stack(tmp_path_factory: pytest.TempPathFactory):
+    return synthesize_pipeline(PIPELINE, tmp_path_factory.mktemp("pipeline"))

@@ -12,6 +12,8 @@ from aws_cdk import assertions
 
 from stacks.config import cdk_json_context, parse_config
 from stacks.eks_scaling_stack import EksScalingStack, add_eks_scaling_stack
+from stacks.pipeline_config import parse_pipeline
+from stacks.pipeline_stack import PipelineStack
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 
@@ -83,6 +85,30 @@ def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
     stack = add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
     app.synth()
     return Synth(stack=stack, outdir=outdir)
+
+
+PIPELINE = {
+    "account": "111111111111",
+    "region": "eu-west-1",
+    "repository": "acme/eks-scaling",
+    "branch": "main",
+    "connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0b7c5a9e-8f3d-4b1a-9c2e-5d6f7a8b9c0d",
+    "stages": [
+        {"name": "staging", "account": "222222222222", "region": "eu-west-1",
+         "settings": {"clusterName": "eks-staging", "nodeAutoscaler": "both"}},
+        {"name": "prod", "account": "333333333333", "region": "us-east-1", "approval": True,
+         "settings": {"clusterName": "eks-prod"}},
+    ],
+}
+
+
+def synthesize_pipeline(pipeline: dict[str, Any], outdir: Path) -> "PipelineStack":
+    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": pipeline})
+    config = parse_pipeline(app.node.get_all_context())
+    stack = PipelineStack(app, "EksScalingPipeline", pipeline=config,
+                          env=cdk.Environment(account=config.account, region=config.region))
+    app.synth()
+    return stack
 
 
 def show_reference(reference: dict[str, Any]) -> str:

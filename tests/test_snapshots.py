@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from aws_cdk import assertions
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
@@ -48,3 +49,12 @@ def test_snapshots_match(synth, name):
     for file, template in templates.items():
         assert normalized(template) == (folder / file).read_text(), \
             f"{name}/{file} changed: run `make snapshots` and review the diff"
+
+
+def test_pipeline_snapshot_matches(pipeline_stack):
+    template = assertions.Template.from_stack(pipeline_stack).to_json()
+    path = SNAPSHOTS / "pipeline" / "EksScalingPipeline.template.json"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(normalized(template))
+    assert normalized(template) == path.read_text(), "the pipeline changed: run `make snapshots` and review the diff"

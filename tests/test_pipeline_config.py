@@ -1,0 +1,71 @@
+"""The `pipeline` setting: a valid pipeline, and each rejected value with its message."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from stacks.config import ConfigError, cdk_json_context
+from stacks.pipeline_config import parse_pipeline
+from tests.synth import PIPELINE
+
+
+def parse(pipeline):
+    return parse_pipeline({**cdk_json_context(), "pipeline": pipeline})
+
+
+def test_no_pipeline_by_default():
+    assert parse_pipeline(cdk_json_context()) is None
+    assert parse({}) is None and parse("") is None
+
+
+def test_valid_pipeline_from_cli_json():
+    pipeline = parse(json.dumps(PIPELINE))
+    assert (pipeline.account, pipeline.region, pipeline.branch) == ("111111111111", "eu-west-1", "main")
+    staging, prod = pipeline.stages
+    assert (staging.name, staging.approval, prod.approval) == ("staging", False, True)
+    assert staging.app.node_autoscaler == "both" and prod.app.node_autoscaler == "karpenter"
+    assert (prod.app.account, prod.app.region) == ("333333333333", "us-east-1")
+    assert json.loads(staging.overrides) == {"clusterName": "eks-staging", "nodeAutoscaler": "both"}
+
+
+def changed(path: str, value):
+    pipeline = copy.deepcopy(PIPELINE)
+    target, *rest = path.split(".")
+    if not rest:
+        pipeline[target] = value
+    else:
+        pipeline["stages"][int(target)][rest[0]] = value
+    return pipeline
+
+
+BAD = [
+    (changed("repository", "eks-scaling"), 'invalid setting pipeline.repository="eks-scaling": expected owner/repository'),
+    (changed("connectionArn", "arn:aws:iam::111111111111:role/x"), "expected a CodeConnections connection ARN"),
+    (changed("account", "1111"), 'invalid setting pipeline.account="1111": expected a 12-digit AWS account id'),
+    (changed("stages", []), "invalid setting pipeline.stages: give a list of one or more stages"),
+    (changed("trigger", "push"), "invalid setting pipeline: unknown key trigger; known keys: account, branch,"),
+    ({k: v for k, v in PIPELINE.items() if k != "connectionArn"}, "invalid setting pipeline: connectionArn is missing"),
+    (changed("1.name", "staging"), "invalid setting pipeline.stages: stage name staging is used twice"),
+    (changed("0.name", "2nd"), 'invalid setting pipeline.stages[0].name="2nd": expected a name of letters'),
+    (changed("1.approval", "yes"), 'invalid setting pipeline.stages[1].approval="yes": expected true or false'),
+    (changed("0.settings", {"region": "us-west-2"}),
+     "invalid setting pipeline.stages[0].settings: region is set by the stage itself"),
+    (changed("0.settings", {"kubernetesVersion": "1.29"}),
+     'pipeline stage staging: invalid setting kubernetesVersion="1.29": supported Kubernetes versions are'),
+    (changed("1.settings", {"clusterName": "eks-staging"}) | {"stages": [
+        PIPELINE["stages"][0], {**PIPELINE["stages"][1], "account": "222222222222", "region": "eu-west-1",
+                                "settings": {"clusterName": "eks-staging"}}]},
+     "two stages deploy cluster eks-staging to account 222222222222 in eu-west-1"),
+    ("[1, 2]", 'invalid setting pipeline="[1, 2]": expected a JSON object'),
+]
+
+
+@pytest.mark.parametrize(("pipeline", "message"), BAD, ids=[message[:40] for _, message in BAD])
+def test_bad_pipeline_is_rejected_with_a_clear_message(pipeline, message):
+    with pytest.raises(ConfigError) as error:
+        parse(pipeline)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
