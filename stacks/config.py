@@ -23,6 +23,9 @@ ENDPOINT_ACCESS = ("public-and-private", "public", "private")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
 NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
 CAPACITY_TYPES = ("on-demand", "spot")
 # Expanders that need no extra configuration (priority needs a ConfigMap, price is GCE-only).
 EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
@@ -72,6 +75,7 @@ class ClusterConfig:
 class NetworkConfig:
     nat_gateways: int
     availability_zones: tuple[str, ...]  # empty: two AZs chosen without a lookup
+    flow_logs: bool
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class AppConfig:
     enable_keda: bool
     prometheus: PrometheusConfig
     load_generators: bool
+    log_retention_days: int
 
     @property
     def enable_karpenter(self) -> bool:
@@ -269,6 +274,14 @@ def _pattern(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str
     return parse
 
 
+def _retention_days(key: str, raw: Any) -> int:
+    value = _int(key, raw, 1, 3653)
+    if value not in LOG_RETENTION_DAYS:
+        raise _fail(key, raw, "CloudWatch Logs keeps logs for one of " + ", ".join(map(str, LOG_RETENTION_DAYS))
+                    + " days")
+    return value
+
+
 def _cidrs(key: str, raw: Any) -> tuple[str, ...]:
     cidrs = _list(key, raw)
     if not cidrs:
@@ -318,6 +331,8 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "adminPrincipalArns": _principal_arns,
     "controlPlaneLogging": _log_types,
     "natGateways": lambda key, raw: _int(key, raw, 1, 3),
+    "vpcFlowLogs": _bool,
+    "logRetentionDays": _retention_days,
     "availabilityZones": _availability_zones,
     "systemNodeInstanceTypes": _node_group_instance_types,
     "systemNodeMinSize": lambda key, raw: _int(key, raw, 1, 1000),
@@ -422,7 +437,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
             admin_principal_arns=v["adminPrincipalArns"],
             logging=v["controlPlaneLogging"],
         ),
-        network=NetworkConfig(nat_gateways=v["natGateways"], availability_zones=zones),
+        network=NetworkConfig(nat_gateways=v["natGateways"], availability_zones=zones, flow_logs=v["vpcFlowLogs"]),
         system_nodes=NodeGroupConfig(
             instance_types=v["systemNodeInstanceTypes"], min_size=low, desired_size=desired, max_size=high,
         ),
@@ -457,6 +472,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
             alertmanager_volume_size=v["alertmanagerVolumeSize"],
         ),
         load_generators=v["loadGenerators"],
+        log_retention_days=v["logRetentionDays"],
     )
 
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_constructs.encrypted_logs import EncryptedLogs
 from cdk_constructs.node_group import ManagedNodeGroup
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
@@ -60,9 +61,15 @@ class EksScalingStack(Stack):
                  verifier_account: str | None = None, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        if config.region:
+            # Env-specific: answer the stack's own AZ lookup with the zones the VPC uses, before any
+            # child exists, so that synth needs no lookup (and no credentials).
+            self.node.set_context(f"availability-zones:account={config.account}:region={config.region}",
+                                  list(self.availability_zone_names))
         self.versions = MATRIX[config.cluster.kubernetes_version]
         self._warn_caveats(self.versions)
 
+        self.logs = EncryptedLogs(self, "Logs", retention_days=config.log_retention_days)
         self.vpc = self._vpc()
         self.cluster = self._cluster()
         self.system_nodegroup = self._system_nodegroup()
@@ -152,15 +159,16 @@ class EksScalingStack(Stack):
         for caveat in versions.caveats_for(self.config.enabled_components):
             Annotations.of(self).add_warning_v2(f"eks-scaling:{caveat.component}", caveat.message)
 
+    @property
+    def availability_zone_names(self) -> tuple[str, ...]:
+        """Env-specific stacks: the configured zones, or the region's a and b."""
+        region = self.config.region
+        return self.config.network.availability_zones or (f"{region}a", f"{region}b")
+
     def _vpc(self) -> ec2.Vpc:
         network = self.config.network
         if self.config.region:
-            # Env-specific: name the AZs, and answer the stack's own AZ lookup with them, so that
-            # synth needs no lookup (and no credentials).
-            zones = list(network.availability_zones) or [f"{self.config.region}a", f"{self.config.region}b"]
-            self.node.set_context(f"availability-zones:account={self.config.account}:region={self.config.region}",
-                                  zones)
-            placement = {"availability_zones": zones}
+            placement = {"availability_zones": list(self.availability_zone_names)}
         else:
             placement = {"max_azs": 2}
         vpc = ec2.Vpc(
@@ -175,6 +183,9 @@ class EksScalingStack(Stack):
         )
         for subnet in vpc.private_subnets:
             Tags.of(subnet).add("karpenter.sh/discovery", self.config.cluster.name)
+        if network.flow_logs:
+            vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                self.logs.log_group("FlowLogs")))
         return vpc
 
     def _cluster(self) -> eks.Cluster:
@@ -201,6 +212,9 @@ class EksScalingStack(Stack):
             endpoint_access=_endpoint_access(settings.endpoint_access, settings.public_access_cidrs),
             output_config_command=False,
         )
+        if settings.logging:
+            # EKS writes to this group when it exists: created first, it gets the key and the retention.
+            cluster.node.add_dependency(self.logs.log_group("ControlPlaneLogs", name=f"/aws/eks/{settings.name}/cluster"))
         admin = eks.AccessPolicy.from_access_policy_name(
             "AmazonEKSClusterAdminPolicy", access_scope_type=eks.AccessScopeType.CLUSTER,
         )

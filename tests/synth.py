@@ -41,6 +41,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "nodeAutoscaler": "none",
         "enablePrometheus": "false",
         "enableKeda": "false",
+        "vpcFlowLogs": "false",
+        "logRetentionDays": "30",
     },
     "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",

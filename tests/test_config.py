@@ -160,6 +160,8 @@ BAD_INPUT = [
     ({"prometheusRetention": "15 days"}, "expected a retention such as 15d, 12h or 2w"),
     ({"prometheusVolumeSize": "8G"}, 'invalid setting prometheusVolumeSize="8G": expected a volume size such as 8Gi'),
     ({"alertmanagerVolumeSize": ""}, "expected a volume size such as 2Gi"),
+    ({"logRetentionDays": "100"}, "invalid setting logRetentionDays=\"100\": CloudWatch Logs keeps logs for one of 1, 3,"),
+    ({"vpcFlowLogs": "on"}, 'invalid setting vpcFlowLogs="on": expected true or false'),
     ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
 ]
 
