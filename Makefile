@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test snapshots bench bootstrap diff deploy destroy clean
+.PHONY: setup synth test snapshots nag bench bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -28,6 +28,10 @@ test: setup
 # Rewrites tests/snapshots/ from the current code; review the diff before committing.
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/pytest tests/test_snapshots.py
+
+# cdk-nag runs in every synth; this prints its report: open findings and each acknowledgment's reason.
+nag: synth
+	$(BIN)/python -m scripts.nag_report cdk.out
 
 # Synth time of the default app against a bare cluster (ARCHITECTURE.md budget: 1.5x).
 RUNS ?= 5

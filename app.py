@@ -21,7 +21,10 @@ def main() -> None:
         sys.exit(f"error: {error}")
     # Imported after parsing, so that a bad setting fails fast, before the stack modules load.
     from stacks.eks_scaling_stack import add_eks_scaling_stack
+    from stacks.nag import add_nag_checks
     from stacks.pipeline_stack import PipelineStack
+
+    add_nag_checks(app)
 
     if pipeline:
         PipelineStack(app, "EksScalingPipeline", pipeline=pipeline,

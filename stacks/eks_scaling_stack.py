@@ -21,6 +21,7 @@ from stacks.config import AppConfig
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
 from stacks.metrics_stack import MetricsStack
+from stacks.nag import acknowledge
 from stacks.prometheus_stack import PrometheusStack
 from stacks.workloads_stack import PHP_APACHE_LOAD, PODINFO_KEDA_LOAD, PODINFO_LOAD, WorkloadsStack
 from stacks.versions import MATRIX, VersionRow
@@ -186,6 +187,8 @@ class EksScalingStack(Stack):
         if network.flow_logs:
             vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(
                 self.logs.log_group("FlowLogs")))
+        else:
+            acknowledge(vpc.node.default_child, "VPC7", "VPC flow logs are turned off by the vpcFlowLogs setting")
         return vpc
 
     def _cluster(self) -> eks.Cluster:

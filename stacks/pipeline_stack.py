@@ -13,6 +13,7 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name
+from stacks.nag import acknowledge_known_findings
 from stacks.pipeline_config import PipelineConfig, StageConfig
 
 # The README's own commands: `make test` and `make synth` set up .venv and node_modules themselves.
@@ -28,6 +29,7 @@ class EksScalingStage(Stage):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, verifier_account: str) -> None:
         super().__init__(scope, construct_id, env=Environment(account=stage.account, region=stage.region))
         self.stack = add_eks_scaling_stack(self, stage.app, verifier_account=verifier_account)
+        acknowledge_known_findings(self)
 
 
 class PipelineStack(Stack):
@@ -43,6 +45,7 @@ class PipelineStack(Stack):
             cli_version=CDK_CLI_VERSION,
             # One CodeBuild project publishes all assets, instead of one project per asset.
             publish_assets_in_parallel=False,
+            enable_key_rotation=True,
             cross_account_keys=any(stage.account != pipeline.account for stage in pipeline.stages),
             synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS,
                                       primary_output_directory="cdk.out"),

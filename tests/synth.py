@@ -12,6 +12,7 @@ from aws_cdk import assertions
 
 from stacks.config import cdk_json_context, parse_config
 from stacks.eks_scaling_stack import EksScalingStack, add_eks_scaling_stack
+from stacks.nag import add_nag_checks
 from stacks.pipeline_config import parse_pipeline
 from stacks.pipeline_stack import PipelineStack
 
@@ -84,6 +85,7 @@ def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
     # A test App does not read cdk.json: pass its context (settings and feature flags) in.
     # `pipeline` off: these configurations are the EKS app itself, whatever cdk.json's pipeline says.
     app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": {}, **overrides})
+    add_nag_checks(app)  # an unacknowledged cdk-nag finding fails synth, and so the tests
     stack = add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
     app.synth()
     return Synth(stack=stack, outdir=outdir)
@@ -106,6 +108,7 @@ PIPELINE = {
 
 def synthesize_pipeline(pipeline: dict[str, Any], outdir: Path) -> "PipelineStack":
     app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": pipeline})
+    add_nag_checks(app)
     config = parse_pipeline(app.node.get_all_context())
     stack = PipelineStack(app, "EksScalingPipeline", pipeline=config,
                           env=cdk.Environment(account=config.account, region=config.region))
