@@ -8,45 +8,45 @@ the value and what is allowed. This module must not import aws-cdk-lib.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from stacks.versions import MATRIX, SUPPORTED_VERSIONS
+from stacks.setting_parsers import (
+    ACCOUNT_ID,
+    ConfigError,
+    ENDPOINT_ACCESS,
+    EXPANDERS,
+    NODE_AUTOSCALERS,
+    OPEN_TO_ALL,
+    REGION_NAME,
+    WORKLOAD_IDENTITIES,
+    AMI_ALIAS,
+    ARM_INSTANCE_TYPE,
+    CPU_QUANTITY,
+    DURATION,
+    MEMORY_QUANTITY,
+    RETENTION,
+    availability_zones,
+    boolean,
+    capacity_types,
+    choice,
+    cidrs,
+    cluster_name,
+    instance_types,
+    integer,
+    kubernetes_version,
+    log_types,
+    node_group_instance_types,
+    json_object,
+    optional,
+    matching,
+    principal_arns,
+    retention_days,
+)
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
-
-ENDPOINT_ACCESS = ("public-and-private", "public", "private")
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
-NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
-# The retention periods CloudWatch Logs accepts.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
-CAPACITY_TYPES = ("on-demand", "spot")
-# Expanders that need no extra configuration (priority needs a ConfigMap, price is GCE-only).
-EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
-OPEN_TO_ALL = ("0.0.0.0/0",)
-
-_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-# Graviton families carry a `g` among the letters after the generation digit (m6g, c7gn, t4g, x2gd).
-_ARM_INSTANCE_TYPE = re.compile(r"^([a-z]+\d+[a-z]*g[a-z]*|a1)\.")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
-_DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
-_CPU = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")
-_MEMORY = re.compile(r"^[0-9]+(Mi|Gi|Ti)$")
-_RETENTION = re.compile(r"^[0-9]+(h|d|w|y)$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-
-
-class ConfigError(ValueError):
-    """A setting a user can type is wrong. The message is one line, fit to print as is."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class NodeGroupConfig:
 
     @property
     def arm(self) -> bool:
-        return bool(_ARM_INSTANCE_TYPE.match(self.instance_types[0]))
+        return bool(ARM_INSTANCE_TYPE.match(self.instance_types[0]))
 
 
 @dataclass(frozen=True)
@@ -145,225 +145,50 @@ class AppConfig:
         return frozenset({"eks"} | {name for name, on in flags.items() if on})
 
 
-# ---- value parsers: (key, raw) -> value, raising ConfigError ----
-
-def _fail(key: str, raw: Any, allowed: str) -> ConfigError:
-    return ConfigError(f"invalid setting {key}={json.dumps(raw)}: {allowed}")
-
-
-def _string(key: str, raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise _fail(key, raw, "expected a string")
-    return raw.strip()
-
-
-def _bool(key: str, raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-        return raw.strip().lower() == "true"
-    raise _fail(key, raw, "expected true or false")
-
-
-def _int(key: str, raw: Any, low: int, high: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}")
-    return value
-
-
-def _list(key: str, raw: Any) -> tuple[str, ...]:
-    """A JSON list, or from the CLI a JSON list or comma-separated string ("" is empty)."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text.startswith("["):
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError:
-                raise _fail(key, text, 'expected a JSON list such as ["a","b"] or a comma-separated list') from None
-        else:
-            raw = [part.strip() for part in text.split(",") if part.strip()]
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise _fail(key, raw, "expected a list of strings")
-    if len(set(raw)) != len(raw):
-        raise _fail(key, raw, "the list has duplicates")
-    return tuple(raw)
-
-
-def _choice(key: str, raw: Any, choices: tuple[str, ...]) -> str:
-    value = _string(key, raw)
-    if value not in choices:
-        raise _fail(key, raw, "expected one of " + ", ".join(choices))
-    return value
-
-
-def _cluster_name(key: str, raw: Any) -> str:
-    value = _string(key, raw)
-    if not _CLUSTER_NAME.match(value):
-        raise _fail(key, raw, "EKS cluster names are 1-100 letters, digits, hyphens and underscores, "
-                              "starting with a letter or digit")
-    return value
-
-
-def _kubernetes_version(key: str, raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise _fail(key, raw, 'write the version as a string, e.g. "1.35"')
-    value = raw.strip()
-    if value not in MATRIX:
-        raise _fail(key, raw, "supported Kubernetes versions are " + ", ".join(SUPPORTED_VERSIONS))
-    return value
-
-
-def _optional(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str | None]:
-    def parse(key: str, raw: Any) -> str | None:
-        value = _string(key, raw)
-        if value and not pattern.match(value):
-            raise _fail(key, raw, allowed)
-        return value or None
-    return parse
-
-
-def _object(key: str, raw: Any) -> dict[str, Any]:
-    """A JSON object, or from the CLI its JSON text ("" is empty)."""
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError:
-            raise _fail(key, raw, "expected a JSON object") from None
-    if not isinstance(value, dict):
-        raise _fail(key, raw, "expected a JSON object")
-    return value
-
-
-def _instance_types(key: str, raw: Any) -> tuple[str, ...]:
-    types = _list(key, raw)
-    if not types:
-        raise _fail(key, raw, "give at least one EC2 instance type, e.g. m5.large")
-    for item in types:
-        if not _INSTANCE_TYPE.match(item):
-            raise _fail(key, raw, f"{item!r} is not an EC2 instance type such as m5.large")
-    return types
-
-
-def _node_group_instance_types(key: str, raw: Any) -> tuple[str, ...]:
-    types = _instance_types(key, raw)
-    if len({bool(_ARM_INSTANCE_TYPE.match(item)) for item in types}) > 1:
-        raise _fail(key, raw, "mix of x86_64 and arm64 instance types: one node group runs one AMI architecture")
-    return types
-
-
-def _capacity_types(key: str, raw: Any) -> tuple[str, ...]:
-    types = _list(key, raw)
-    if not types or any(item not in CAPACITY_TYPES for item in types):
-        raise _fail(key, raw, "expected one or both of " + ", ".join(CAPACITY_TYPES))
-    return types
-
-
-def _pattern(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
-    def parse(key: str, raw: Any) -> str:
-        value = _string(key, raw)
-        if not pattern.match(value):
-            raise _fail(key, raw, allowed)
-        return value
-    return parse
-
-
-def _retention_days(key: str, raw: Any) -> int:
-    value = _int(key, raw, 1, 3653)
-    if value not in LOG_RETENTION_DAYS:
-        raise _fail(key, raw, "CloudWatch Logs keeps logs for one of " + ", ".join(map(str, LOG_RETENTION_DAYS))
-                    + " days")
-    return value
-
-
-def _cidrs(key: str, raw: Any) -> tuple[str, ...]:
-    cidrs = _list(key, raw)
-    if not cidrs:
-        raise _fail(key, raw, "give at least one IPv4 CIDR, e.g. 203.0.113.0/24")
-    for item in cidrs:
-        try:
-            network = ipaddress.ip_network(item, strict=True)
-        except ValueError:
-            raise _fail(key, raw, f"{item!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
-        if network.version != 4:
-            raise _fail(key, raw, f"{item!r} is not an IPv4 CIDR such as 203.0.113.0/24")
-    return cidrs
-
-
-def _principal_arns(key: str, raw: Any) -> tuple[str, ...]:
-    arns = _list(key, raw)
-    for item in arns:
-        if not _PRINCIPAL_ARN.match(item):
-            raise _fail(key, raw, f"{item!r} is not an IAM role or user ARN "
-                                  "(arn:aws:iam::123456789012:role/Name)")
-    return arns
-
-
-def _log_types(key: str, raw: Any) -> tuple[str, ...]:
-    types = _list(key, raw)
-    for item in types:
-        if item not in LOG_TYPES:
-            raise _fail(key, raw, f"{item!r} is not a log type; allowed: " + ", ".join(LOG_TYPES))
-    return types
-
-
-def _availability_zones(key: str, raw: Any) -> tuple[str, ...]:
-    zones = _list(key, raw)
-    if zones and len(zones) < 2:
-        raise _fail(key, raw, "give at least two availability zones, or none to use the region's a and b")
-    return zones
-
-
 # Every setting: key -> parser. The README's settings table and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
-    "account": _optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
-    "region": _optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
-    "clusterName": _cluster_name,
-    "kubernetesVersion": _kubernetes_version,
-    "endpointAccess": lambda key, raw: _choice(key, raw, ENDPOINT_ACCESS),
-    "publicAccessCidrs": _cidrs,
-    "adminPrincipalArns": _principal_arns,
-    "controlPlaneLogging": _log_types,
-    "natGateways": lambda key, raw: _int(key, raw, 1, 3),
-    "vpcFlowLogs": _bool,
-    "logRetentionDays": _retention_days,
-    "availabilityZones": _availability_zones,
-    "systemNodeInstanceTypes": _node_group_instance_types,
-    "systemNodeMinSize": lambda key, raw: _int(key, raw, 1, 1000),
-    "systemNodeDesiredSize": lambda key, raw: _int(key, raw, 1, 1000),
-    "systemNodeMaxSize": lambda key, raw: _int(key, raw, 1, 1000),
-    "workloadIdentity": lambda key, raw: _choice(key, raw, WORKLOAD_IDENTITIES),
-    "enableMetricsServer": _bool,
-    "nodeAutoscaler": lambda key, raw: _choice(key, raw, NODE_AUTOSCALERS),
-    "karpenterInstanceTypes": _instance_types,
-    "karpenterCapacityTypes": _capacity_types,
-    "karpenterAmiAlias": _pattern(_AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD"),
-    "karpenterCpuLimit": lambda key, raw: _int(key, raw, 1, 100000),
-    "karpenterMemoryLimit": _pattern(_MEMORY, "expected a memory quantity such as 1000Gi"),
-    "karpenterConsolidateAfter": _pattern(_DURATION, "expected a duration such as 30s, 5m or 1h30m"),
-    "karpenterControllerCpu": _pattern(_CPU, "expected a CPU quantity such as 1 or 500m"),
-    "karpenterControllerMemory": _pattern(_MEMORY, "expected a memory quantity such as 1Gi"),
-    "caNodeInstanceTypes": _node_group_instance_types,
-    "caNodeMinSize": lambda key, raw: _int(key, raw, 0, 1000),
-    "caNodeMaxSize": lambda key, raw: _int(key, raw, 1, 1000),
-    "clusterAutoscalerExpander": lambda key, raw: _choice(key, raw, EXPANDERS),
-    "clusterAutoscalerScaleDownUnneededTime": _pattern(_DURATION, "expected a duration such as 10m or 1h"),
-    "inflateReplicas": lambda key, raw: _int(key, raw, 0, 1000),
-    "testerReplicas": lambda key, raw: _int(key, raw, 0, 1000),
-    "enablePrometheus": _bool,
-    "enableKeda": _bool,
-    "prometheusRetention": _pattern(_RETENTION, "expected a retention such as 15d, 12h or 2w"),
-    "prometheusVolumeSize": _pattern(_MEMORY, "expected a volume size such as 8Gi"),
-    "alertmanagerVolumeSize": _pattern(_MEMORY, "expected a volume size such as 2Gi"),
-    "loadGenerators": _bool,
+    "account": optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
+    "region": optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
+    "clusterName": cluster_name,
+    "kubernetesVersion": kubernetes_version,
+    "endpointAccess": lambda key, raw: choice(key, raw, ENDPOINT_ACCESS),
+    "publicAccessCidrs": cidrs,
+    "adminPrincipalArns": principal_arns,
+    "controlPlaneLogging": log_types,
+    "natGateways": lambda key, raw: integer(key, raw, 1, 3),
+    "vpcFlowLogs": boolean,
+    "logRetentionDays": retention_days,
+    "availabilityZones": availability_zones,
+    "systemNodeInstanceTypes": node_group_instance_types,
+    "systemNodeMinSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "systemNodeDesiredSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "systemNodeMaxSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "workloadIdentity": lambda key, raw: choice(key, raw, WORKLOAD_IDENTITIES),
+    "enableMetricsServer": boolean,
+    "nodeAutoscaler": lambda key, raw: choice(key, raw, NODE_AUTOSCALERS),
+    "karpenterInstanceTypes": instance_types,
+    "karpenterCapacityTypes": capacity_types,
+    "karpenterAmiAlias": matching(AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD"),
+    "karpenterCpuLimit": lambda key, raw: integer(key, raw, 1, 100000),
+    "karpenterMemoryLimit": matching(MEMORY_QUANTITY, "expected a memory quantity such as 1000Gi"),
+    "karpenterConsolidateAfter": matching(DURATION, "expected a duration such as 30s, 5m or 1h30m"),
+    "karpenterControllerCpu": matching(CPU_QUANTITY, "expected a CPU quantity such as 1 or 500m"),
+    "karpenterControllerMemory": matching(MEMORY_QUANTITY, "expected a memory quantity such as 1Gi"),
+    "caNodeInstanceTypes": node_group_instance_types,
+    "caNodeMinSize": lambda key, raw: integer(key, raw, 0, 1000),
+    "caNodeMaxSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "clusterAutoscalerExpander": lambda key, raw: choice(key, raw, EXPANDERS),
+    "clusterAutoscalerScaleDownUnneededTime": matching(DURATION, "expected a duration such as 10m or 1h"),
+    "inflateReplicas": lambda key, raw: integer(key, raw, 0, 1000),
+    "testerReplicas": lambda key, raw: integer(key, raw, 0, 1000),
+    "enablePrometheus": boolean,
+    "enableKeda": boolean,
+    "prometheusRetention": matching(RETENTION, "expected a retention such as 15d, 12h or 2w"),
+    "prometheusVolumeSize": matching(MEMORY_QUANTITY, "expected a volume size such as 8Gi"),
+    "alertmanagerVolumeSize": matching(MEMORY_QUANTITY, "expected a volume size such as 2Gi"),
+    "loadGenerators": boolean,
     # Parsed in full by stacks/pipeline_config.py; {} means no pipeline.
-    "pipeline": _object,
+    "pipeline": json_object,
 }
 
 

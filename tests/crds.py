@@ -14,9 +14,13 @@ from typing import Any
 import jsonschema
 import yaml
 
+from stacks.versions import DEFAULT_KUBERNETES_VERSION, MATRIX
+
 CRDS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "crds"
-# API group -> the folder of the pinned version's CRDs (see stacks/versions.py).
-FOLDERS = {"karpenter.sh": "karpenter-1.14.1", "karpenter.k8s.aws": "karpenter-1.14.1", "keda.sh": "keda-2.20.2"}
+_PINS = MATRIX[DEFAULT_KUBERNETES_VERSION]
+# API group -> the folder of the pinned version's CRDs.
+FOLDERS = {"karpenter.sh": f"karpenter-{_PINS.karpenter}", "karpenter.k8s.aws": f"karpenter-{_PINS.karpenter}",
+           "keda.sh": f"keda-{_PINS.keda_chart}"}
 
 
 def is_custom(obj: dict[str, Any]) -> bool:

@@ -196,3 +196,10 @@ def test_app_exits_with_one_line_and_no_traceback(overrides, message):
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_settings_load_without_aws_cdk_lib():
+    # The offline planner and the verification script parse settings without starting jsii.
+    code = ("import sys, stacks.config, stacks.pipeline_config, scripts.verify_cluster; "
+            "sys.exit('aws_cdk' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
