@@ -1,0 +1,112 @@
+"""What the planner simulates, read from the app itself: settings (stacks/config.py) and the manifests
+the app deploys (requests, limits, HPA and ScaledObject specs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdk_constructs.manifests import load_manifest
+from planner import assumptions as A
+from stacks.config import AppConfig
+
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    kind: str  # "cpu" (Resource utilization), "pods" (Pods average value), "keda" (External average value)
+    target: float
+    min_replicas: int
+    max_replicas: int
+    polling_interval: float = 0.0
+    cooldown: float = 0.0
+    fallback_threshold: int = 0
+    fallback_replicas: int = 0
+    activation: float = 0.0
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    cpu_request: float
+    memory_request: float  # GiB
+    cpu_limit: float | None
+    start_seconds: float
+    groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca
+    autoscaling: Autoscaling | None  # None: replicas come from the scenario
+
+
+def _quantity(value: str | int | float | None, *, memory: bool) -> float:
+    if value is None:
+        return 0.0
+    text = str(value)
+    if memory:
+        units = {"Ki": 1 / 1024 ** 2, "Mi": 1 / 1024, "Gi": 1.0, "Ti": 1024.0}
+        for suffix, factor in units.items():
+            if text.endswith(suffix):
+                return float(text[:-2]) * factor
+        return float(text) / 1024 ** 3
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def _container_resources(manifest: str, **values) -> tuple[float, float, float | None]:
+    deployment = next(obj for obj in load_manifest(manifest, **values) if obj["kind"] == "Deployment")
+    resources = deployment["spec"]["template"]["spec"]["containers"][0].get("resources", {})
+    requests, limits = resources.get("requests", {}), resources.get("limits", {})
+    limit = limits.get("cpu")
+    return (_quantity(requests.get("cpu"), memory=False), _quantity(requests.get("memory"), memory=True),
+            _quantity(limit, memory=False) if limit else None)
+
+
+def _hpa(manifest: str, **values) -> tuple[int, int, dict]:
+    (hpa,) = load_manifest(manifest, **values)
+    return hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"], hpa["spec"]["metrics"][0]
+
+
+def workloads(config: AppConfig) -> list[Workload]:
+    """The demo workloads the configuration deploys."""
+    general = {"system"} | ({"karpenter"} if config.enable_karpenter and not config.enable_cluster_autoscaler
+                            else set()) | ({"ca"} if config.enable_cluster_autoscaler else set())
+    found = []
+    if config.enable_metrics_server:
+        cpu, memory, limit = _container_resources("php-apache", namespace="php-apache", image="x")
+        low, high, metric = _hpa("php-apache-hpa", namespace="php-apache")
+        target = metric["resource"]["target"]["averageUtilization"]
+        found.append(Workload("php-apache", cpu, memory, limit, A.POD_START["php-apache"], frozenset(general),
+                              Autoscaling("cpu", float(target), low, high)))
+    if config.enable_prometheus:
+        cpu, memory, limit = _container_resources("podinfo", name="podinfo", namespace="podinfo", image="x")
+        low, high, metric = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
+        target = float(metric["pods"]["target"]["averageValue"])
+        found.append(Workload("podinfo", cpu, memory, limit, A.POD_START["podinfo"], frozenset(general),
+                              Autoscaling("pods", target, low, high)))
+    if config.enable_keda:
+        cpu, memory, limit = _container_resources("podinfo", name="podinfo-keda", namespace="podinfo-keda", image="x")
+        (scaled,) = load_manifest("podinfo-scaledobject", name="podinfo-keda", namespace="podinfo-keda",
+                                  prometheusUrl="x")
+        spec = scaled["spec"]
+        trigger = spec["triggers"][0]["metadata"]
+        found.append(Workload("podinfo-keda", cpu, memory, limit, A.POD_START["podinfo-keda"], frozenset(general),
+                              Autoscaling("keda", float(trigger["threshold"]), spec["minReplicaCount"],
+                                          spec["maxReplicaCount"], float(spec["pollingInterval"]),
+                                          float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
+                                          spec["fallback"]["replicas"],
+                                          float(trigger.get("activationThreshold", 0)))))
+    if config.enable_karpenter:
+        cpu, memory, limit = _container_resources("inflate", replicas=0, image="x")
+        found.append(Workload("inflate", cpu, memory, limit, A.POD_START["inflate"], frozenset({"karpenter"}), None))
+    if config.enable_cluster_autoscaler:
+        cpu, memory, limit = _container_resources("tester", replicas=0, image="x", nodeSelector={})
+        found.append(Workload("tester", cpu, memory, limit, A.POD_START["tester"], frozenset({"ca"}), None))
+    return found
+
+
+def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:
+    """Controllers with requests that run on the system nodes: (name, cores, GiB)."""
+    pods = []
+    if config.enable_metrics_server:
+        pods += [("metrics-server", *A.METRICS_SERVER_REQUESTS)] * 2
+    if config.enable_karpenter:
+        cpu = _quantity(config.karpenter.controller_cpu, memory=False)
+        memory = _quantity(config.karpenter.controller_memory, memory=True)
+        pods += [("karpenter", cpu, memory)] * 2
+    return pods

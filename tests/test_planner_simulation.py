@@ -1,0 +1,112 @@
+"""The planner's model of the cluster: the chapter's observations, KEDA's fallback, Karpenter's choices
+and limits, Cluster Autoscaler's maximum, and determinism."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner import scenario as S
+from planner.simulation import PlanError, Simulation
+from stacks.config import cdk_json_context, parse_config
+
+
+def config(**overrides):
+    return parse_config({**cdk_json_context(), "pipeline": {}, **overrides})
+
+
+def run(scenario, seed=1, **overrides):
+    return Simulation(config(**overrides), scenario, seed=seed, record_every=5.0).run()
+
+
+def at(result, key: str, time: float) -> float:
+    times = result.series["time"]
+    return result.series[key][max(i for i, t in enumerate(times) if t <= time)]
+
+
+@pytest.fixture(scope="module")
+def chapter_both():
+    return run(S.chapter(), nodeAutoscaler="both")
+
+
+def test_php_apache_settles_near_50_percent_after_a_few_steps(chapter_both):
+    assert at(chapter_both, "php-apache:replicas", 600) == 5
+    assert 40 <= at(chapter_both, "php-apache:metric", 600) <= 55
+    assert at(chapter_both, "php-apache:metric", 60) > 100  # far above target when the load starts
+    # After the load stops, the 5-minute stabilization window, then back to 1.
+    assert at(chapter_both, "php-apache:replicas", 1260 + 240) == 5
+    assert at(chapter_both, "php-apache:replicas", 1260 + 420) == 1
+
+
+def test_tester_hits_the_node_group_max_of_5_and_leaves_pods_pending(chapter_both):
+    assert max(chapter_both.series["nodes:ca"]) == 5
+    assert at(chapter_both, "tester:ready", 1200) < 150
+    assert at(chapter_both, "pending", 1200) > 0
+    assert chapter_both.summary["workloads"]["tester"]["capacity_reached"] is False
+    # Ten minutes after the tester goes, unneeded nodes go back towards the group's minimum.
+    assert at(chapter_both, "nodes:ca", 2399) == 1
+
+
+def test_karpenter_gets_inflate_running_sooner_than_cluster_autoscaler_gets_tester_pods(chapter_both):
+    times = chapter_both.series["time"]
+    inflate_ready = next(t for t, v in zip(times, chapter_both.series["inflate:ready"]) if v == 5)
+    first_node_full = max(chapter_both.series["tester:ready"][: times.index(60.0) + 2])  # what existed at the step
+    tester_new_node = next(t for t, v in zip(times, chapter_both.series["tester:ready"]) if v > max(first_node_full, 24))
+    assert inflate_ready < tester_new_node
+    assert inflate_ready - 60 < 90  # about a minute: batch, launch, pod start
+
+
+def test_karpenter_picks_the_cheapest_type_that_fits_and_removes_empty_nodes():
+    scenario = S.Scenario("five", 600.0, {"inflate": [(0.0, 0.0), (10.0, 5.0), (200.0, 0.0)]})
+    result = run(scenario, enableMetricsServer="false", enablePrometheus="false", enableKeda="false")
+    # Five 1Gi pods: an m5.large holds them (c5.large's 4 GiB does not), and costs less than an m5.xlarge.
+    assert result.summary["cluster"]["node_hours"].keys() == {"m5.large"}
+    assert max(result.series["nodes:karpenter"]) == 1
+    assert at(result, "nodes:karpenter", 200 + 45) == 0  # empty for 30 s, then consolidated
+
+
+def test_karpenter_respects_the_node_pool_limits():
+    scenario = S.Scenario("limited", 600.0, {"inflate": [(0.0, 0.0), (10.0, 20.0)]})
+    result = run(scenario, enableMetricsServer="false", enablePrometheus="false", enableKeda="false",
+                 karpenterCpuLimit="2", karpenterInstanceTypes="m5.large")
+    assert max(result.series["nodes:karpenter"]) == 1  # a second 2-vCPU node would pass 2 vCPU
+    assert 0 < at(result, "inflate:ready", 500) < 20
+    assert at(result, "pending", 500) == 20 - at(result, "inflate:ready", 500)
+
+
+def test_keda_falls_back_after_failure_threshold_polls():
+    result = run(S.fallback(), nodeAutoscaler="none", enableMetricsServer="false")
+    assert at(result, "podinfo-keda:replicas", 590) == 6  # 60 requests/s at 10 per pod
+    # Prometheus goes at 600 s: after 3 failed polls KEDA serves the fallback, 2 replicas, which
+    # the HPA applies once its 300 s scale-down stabilization window has passed.
+    assert at(result, "podinfo-keda:replicas", 870) == 6
+    assert at(result, "podinfo-keda:replicas", 1000) == 2
+    # The plain HPA on the custom metric keeps its count while Prometheus is away.
+    assert at(result, "podinfo:replicas", 1000) == at(result, "podinfo:replicas", 590)
+    assert at(result, "podinfo-keda:replicas", 1500) == 6  # back on the metric
+
+
+def test_same_seed_same_result_and_seeds_differ():
+    first, again = run(S.chapter(), seed=7), run(S.chapter(), seed=7)
+    other = run(S.chapter(), seed=8)
+    assert first.series == again.series and first.summary == again.summary
+    assert first.series != other.series
+
+
+def test_unknown_instance_type_is_a_clear_error():
+    with pytest.raises(PlanError, match="no specs for instance type x9.large"):
+        Simulation(config(karpenterInstanceTypes="x9.large"), S.chapter())
+
+
+def test_system_nodes_too_small_for_the_controllers_is_a_clear_error():
+    with pytest.raises(PlanError, match="the system node group cannot hold the controller karpenter"):
+        Simulation(config(systemNodeInstanceTypes="t3.medium", systemNodeMinSize="1", systemNodeDesiredSize="1"),
+                   S.chapter()).run()
+
+
+def test_cost_is_node_hours_times_prices():
+    result = run(S.steady(hours=1.0), nodeAutoscaler="none")
+    hours = result.summary["cluster"]["node_hours"]
+    assert hours == {"m5.large": pytest.approx(2.0, abs=0.01)}
+    assert math.isclose(result.summary["cluster"]["cost_usd"], 2 * 0.096, abs_tol=0.01)
