@@ -35,7 +35,7 @@ class Workload:
     autoscaling: Autoscaling | None  # None: replicas come from the scenario
 
 
-def _quantity(value: str | int | float | None, *, memory: bool) -> float:
+def quantity(value: str | int | float | None, *, memory: bool) -> float:
     if value is None:
         return 0.0
     text = str(value)
@@ -53,8 +53,8 @@ def _container_resources(manifest: str, **values) -> tuple[float, float, float |
     resources = deployment["spec"]["template"]["spec"]["containers"][0].get("resources", {})
     requests, limits = resources.get("requests", {}), resources.get("limits", {})
     limit = limits.get("cpu")
-    return (_quantity(requests.get("cpu"), memory=False), _quantity(requests.get("memory"), memory=True),
-            _quantity(limit, memory=False) if limit else None)
+    return (quantity(requests.get("cpu"), memory=False), quantity(requests.get("memory"), memory=True),
+            quantity(limit, memory=False) if limit else None)
 
 
 def _hpa(manifest: str, **values) -> tuple[int, int, dict]:
@@ -106,7 +106,7 @@ def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:
     if config.enable_metrics_server:
         pods += [("metrics-server", *A.METRICS_SERVER_REQUESTS)] * 2
     if config.enable_karpenter:
-        cpu = _quantity(config.karpenter.controller_cpu, memory=False)
-        memory = _quantity(config.karpenter.controller_memory, memory=True)
+        cpu = quantity(config.karpenter.controller_cpu, memory=False)
+        memory = quantity(config.karpenter.controller_memory, memory=True)
         pods += [("karpenter", cpu, memory)] * 2
     return pods

@@ -18,7 +18,7 @@ from typing import Callable
 
 from planner import assumptions as A
 from planner.hpa import SYNC_PERIOD, Behavior, PodSample, replicas_for_external, replicas_for_pods
-from planner.model import Workload, system_pods, workloads
+from planner.model import Workload, quantity, system_pods, workloads
 from planner.scenario import RATE_WORKLOADS, Scenario
 from stacks.config import AppConfig
 
@@ -86,7 +86,6 @@ class Result:
     label: str
     series: dict[str, list[float]]
     summary: dict
-    config: AppConfig
 
 
 class Simulation:
@@ -394,16 +393,15 @@ class Simulation:
         allowed = sorted(settings.instance_types, key=lambda name: self.types[name].price)
         cpu_used = sum(self.types[n.kind].vcpu for n in self.nodes if n.group == "karpenter")
         memory_used = sum(self.types[n.kind].memory_gib for n in self.nodes if n.group == "karpenter")
-        memory_limit = float(settings.memory_limit[:-2]) * {"Mi": 1 / 1024, "Gi": 1, "Ti": 1024}[settings.memory_limit[-2:]]
+        memory_limit = quantity(settings.memory_limit, memory=True)
         pending.sort(key=lambda pod: (pod.workload.cpu_request, pod.workload.memory_request), reverse=True)
         while pending:
             largest = max(allowed, key=lambda name: (self.types[name].vcpu, self.types[name].memory_gib))
-            probe = self._probe_node(largest)
-            bin_pods = [pod for pod in pending if probe.fits(pod.workload.cpu_request, pod.workload.memory_request)
-                        and self._take(probe, pod)]
+            bin_pods = self._fill(self._probe_node(largest), pending)
             if not bin_pods:
                 return  # nothing pending fits any allowed type
-            kind = next(name for name in allowed if self._holds(name, bin_pods))
+            kind = next(name for name in allowed
+                        if len(self._fill(self._probe_node(name), bin_pods)) == len(bin_pods))
             spec = self.types[kind]
             if cpu_used + spec.vcpu > settings.cpu_limit or memory_used + spec.memory_gib > memory_limit:
                 return  # NodePool limits reached: the rest stays Pending
@@ -419,16 +417,16 @@ class Simulation:
                     spec.max_pods - A.DAEMONSET_PODS, 0.0, 0.0, 0.0)
 
     @staticmethod
-    def _take(node: Node, pod: Pod) -> bool:
-        node.used_cpu += pod.workload.cpu_request
-        node.used_memory += pod.workload.memory_request
-        node.pods += 1
-        return True
-
-    def _holds(self, kind: str, pods: list[Pod]) -> bool:
-        probe = self._probe_node(kind)
-        return all(probe.fits(p.workload.cpu_request, p.workload.memory_request) and self._take(probe, p)
-                   for p in pods)
+    def _fill(node: Node, pods: list[Pod]) -> list[Pod]:
+        """The pods, in order, that fit on an empty node of this shape (first fit)."""
+        taken = []
+        for pod in pods:
+            if node.fits(pod.workload.cpu_request, pod.workload.memory_request):
+                node.used_cpu += pod.workload.cpu_request
+                node.used_memory += pod.workload.memory_request
+                node.pods += 1
+                taken.append(pod)
+        return taken
 
     def _consolidate(self) -> None:
         after = _seconds(self.config.karpenter.consolidate_after)
@@ -504,7 +502,7 @@ class Simulation:
                 self.progress(index / max(steps, 1))
         if self.progress:
             self.progress(1.0)
-        return Result(self.label, self.series, self._summary(), self.config)
+        return Result(self.label, self.series, self._summary())
 
     def _tick(self) -> None:
         for name, state in self.states.items():
