@@ -73,7 +73,7 @@ POD_START = {"php-apache": 8.0, "podinfo": 5.0, "podinfo-keda": 5.0, "inflate": 
 # Work per request, calibrated on the chapter: its busybox loop against php-apache settled at
 # 5 replicas near 48 % of a 200m request, so about 0.48 cores for the loop's ~50 requests/s.
 PHP_APACHE_CPU_PER_REQUEST = 0.0096  # core-seconds
-PODINFO_CPU_PER_REQUEST = 0.0005
+PODINFO_CPU_PER_REQUEST = 0.0005  # a podinfo pod serves at most 1 / this = 2,000 requests/s per core
 
 # Metric pipelines.
 METRICS_SERVER_RESOLUTION = 15.0  # chart default --metric-resolution=15s

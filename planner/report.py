@@ -61,13 +61,14 @@ def write_series(result: Result, directory: Path) -> list[Path]:
 
 
 def plot(results: list[Result], path: Path, *, title: str) -> Path:
-    """Load, replicas, pending pods and nodes by group over time; runs overlaid (solid, then dashed)."""
+    """Load, replicas, pending pods, and nodes by group and by instance type over time; runs overlaid
+    (solid, then dashed)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no screen: files only
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(4, 1, figsize=(11, 12), sharex=True)
+    figure, axes = plt.subplots(5, 1, figsize=(11, 14), sharex=True)
     styles = ["-", "--", ":", "-."]
     for index, result in enumerate(results):
         series, style = result.series, styles[index % len(styles)]
@@ -82,7 +83,10 @@ def plot(results: list[Result], path: Path, *, title: str) -> Path:
             values = series.get(f"nodes:{group}", [])
             if any(values):
                 axes[3].plot(minutes, values, style, label=f"{group} nodes" + suffix)
-    labels = ["load (requests/s; replicas for inflate, tester)", "replicas", "pending pods", "nodes"]
+        for key in sorted(k for k in series if k.startswith("nodes:type:")):
+            axes[4].plot(minutes, series[key], style, label=key.removeprefix("nodes:type:") + suffix)
+    labels = ["load (requests/s; replicas for inflate, tester)", "replicas", "pending pods", "nodes by group",
+              "nodes by type"]
     for axis, label in zip(axes, labels):
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)

@@ -266,7 +266,9 @@ class Simulation:
             state.cpu_sample = (self.now, per_pod)
         if name in ("podinfo", "podinfo-keda") and self.now % A.PROMETHEUS_SCRAPE_INTERVAL < self.step \
                 and self.scenario.prometheus_up(self.now):
-            per_pod = (state.load / ready if ready else 0.0) + PROBE_RATE
+            # A pod serves at most a core's worth of requests (podinfo has no CPU limit).
+            served = min(state.load / ready, 1 / A.PODINFO_CPU_PER_REQUEST) if ready else 0.0
+            per_pod = served + PROBE_RATE
             state.scrapes.append((self.now, per_pod, state.load + PROBE_RATE * len(state.pods)))
             state.scrapes = [s for s in state.scrapes if self.now - s[0] <= A.RATE_WINDOW]
 
@@ -556,6 +558,10 @@ class Simulation:
         series["nodes"].append(len(self.nodes))
         for group in ("system", "karpenter", "ca"):
             series.setdefault(f"nodes:{group}", []).append(sum(1 for n in self.nodes if n.group == group))
+        for kind in self.types:
+            if kind in self.nodes_by_kind or f"nodes:type:{kind}" in series:
+                column = series.setdefault(f"nodes:type:{kind}", [0.0] * (len(series["time"]) - 1))
+                column.append(self.nodes_by_kind.get(kind, 0))
         for name, state in self.states.items():
             series.setdefault(f"{name}:load", []).append(state.load if name in RATE_WORKLOADS else state.desired)
             series.setdefault(f"{name}:replicas", []).append(state.desired)

@@ -3,6 +3,7 @@ and limits, Cluster Autoscaler's maximum, and determinism."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -110,3 +111,36 @@ def test_cost_is_node_hours_times_prices():
     hours = result.summary["cluster"]["node_hours"]
     assert hours == {"m5.large": pytest.approx(2.0, abs=0.01)}
     assert math.isclose(result.summary["cluster"]["cost_usd"], 2 * 0.096, abs_tol=0.01)
+
+
+def test_keda_activation_and_cooldown_scale_to_zero_and_back(monkeypatch):
+    from planner import model
+
+    real = model.workloads
+
+    def scale_to_zero(config):
+        found = real(config)
+        keda = next(w for w in found if w.name == "podinfo-keda")
+        # podinfo's probes keep its request rate above 0, so scale-to-zero needs an activation threshold.
+        zero = dataclasses.replace(keda, autoscaling=dataclasses.replace(keda.autoscaling, min_replicas=0,
+                                                                          activation=1.0))
+        return [zero if w is keda else w for w in found]
+
+    monkeypatch.setattr("planner.simulation.workloads", scale_to_zero)
+    scenario = S.Scenario("idle", 1800.0, {"podinfo-keda": [(0.0, 0.0), (600.0, 30.0), (1200.0, 0.0)]})
+    result = run(scenario, nodeAutoscaler="none", enableMetricsServer="false")
+    assert at(result, "podinfo-keda:replicas", 300) == 0  # idle past the 30 s cooldown: scaled to zero
+    assert at(result, "podinfo-keda:replicas", 1000) == 3  # activated, then the HPA: 30/s at 10 per pod
+    assert at(result, "podinfo-keda:replicas", 1790) == 0
+
+
+def test_prices_can_be_overridden():
+    scenario = S.steady(hours=1.0)
+    cheap = Simulation(config(nodeAutoscaler="none"), scenario, prices={"m5.large": 0.05}).run()
+    assert math.isclose(cheap.summary["cluster"]["cost_usd"], 2 * 0.05, abs_tol=0.01)
+    with pytest.raises(PlanError, match="no specs for instance type 'z1.huge' to price"):
+        Simulation(config(), scenario, prices={"z1.huge": 1.0})
+
+
+def test_nodes_are_recorded_by_type(chapter_both):
+    assert max(chapter_both.series["nodes:type:m5.large"]) == max(chapter_both.series["nodes"])
