@@ -206,7 +206,7 @@ class EksScalingStack(Stack):
             version=eks.KubernetesVersion.of(settings.kubernetes_version),
             vpc=self.vpc,
             vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
-            # Auto Mode off: our own node group, and (later) our own Karpenter and Cluster Autoscaler.
+            # Auto Mode off: our own node groups, Karpenter and Cluster Autoscaler manage the nodes.
             default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
             default_capacity=0,
             kubectl_provider_options=eks.KubectlProviderOptions(kubectl_layer=kubectl_layer),
