@@ -50,6 +50,17 @@ class Node:
         return (self.used_cpu + cpu <= self.cpu + 1e-9 and self.used_memory + memory <= self.memory + 1e-9
                 and self.pods + pods <= self.max_pods)
 
+    def take(self, cpu: float, memory: float) -> None:
+        """Account one pod's requests on this node (bound or nominated)."""
+        self.used_cpu += cpu
+        self.used_memory += memory
+        self.pods += 1
+
+    def release(self, cpu: float, memory: float) -> None:
+        self.used_cpu -= cpu
+        self.used_memory -= memory
+        self.pods -= 1
+
 
 @dataclass(eq=False)
 class Pod:
@@ -137,11 +148,15 @@ class Simulation:
     def _jitter(self, seconds: float) -> float:
         return seconds * self.rng.uniform(1 - A.LATENCY_JITTER, 1 + A.LATENCY_JITTER)
 
-    def _new_node(self, kind: str, group: str, ready_at: float) -> Node:
+    def _shape(self, kind: str, group: str, ready_at: float) -> Node:
+        """A node of this type with what pods can use once DaemonSets run, not yet in the cluster."""
         spec = self.types[kind]
         cpu, memory = A.allocatable(spec)
-        node = Node(kind, group, cpu - A.DAEMONSET_CPU, memory - A.DAEMONSET_MEMORY_GIB,
+        return Node(kind, group, cpu - A.DAEMONSET_CPU, memory - A.DAEMONSET_MEMORY_GIB,
                     spec.max_pods - A.DAEMONSET_PODS, spec.price, self.now, ready_at)
+
+    def _new_node(self, kind: str, group: str, ready_at: float) -> Node:
+        node = self._shape(kind, group, ready_at)
         self.nodes.append(node)
         self.nodes_by_kind[kind] = self.nodes_by_kind.get(kind, 0) + 1
         if ready_at > self.now:
@@ -167,9 +182,7 @@ class Simulation:
             if node is None:
                 raise PlanError(f"the system node group cannot hold the controller {name} "
                                 f"({cpu:g} cores, {memory:g} GiB): raise systemNodeDesiredSize or its instance types")
-            node.used_cpu += cpu
-            node.used_memory += memory
-            node.pods += 1
+            node.take(cpu, memory)
         for state in self.states.values():
             scaling = state.spec.autoscaling
             if scaling:
@@ -212,16 +225,12 @@ class Simulation:
         if pod.node is not None:
             if pod.ready(self.now):
                 self.states[pod.workload.name].ready_count -= 1
-            pod.node.used_cpu -= pod.workload.cpu_request
-            pod.node.used_memory -= pod.workload.memory_request
-            pod.node.pods -= 1
+            pod.node.release(pod.workload.cpu_request, pod.workload.memory_request)
             pod.node = None
 
     def _unnominate(self, pod: Pod) -> None:
         node, pod.nominated = pod.nominated, None
-        node.used_cpu -= pod.workload.cpu_request
-        node.used_memory -= pod.workload.memory_request
-        node.pods -= 1
+        node.release(pod.workload.cpu_request, pod.workload.memory_request)
 
     def _pending(self) -> list[Pod]:
         return list(self.pending)
@@ -245,9 +254,7 @@ class Simulation:
             node = min(candidates, key=lambda n: (n.used_cpu / n.cpu + n.used_memory / n.memory, n.pods))
             if pod.nominated is not None:
                 self._unnominate(pod)
-            node.used_cpu += spec.cpu_request
-            node.used_memory += spec.memory_request
-            node.pods += 1
+            node.take(spec.cpu_request, spec.memory_request)
             pod.node, pod.started = node, self.now
             pod.ready_at = self.now + self._jitter(spec.start_seconds)
             del self.pending[pod]
@@ -364,9 +371,7 @@ class Simulation:
             if node is None:
                 left.append(pod)
                 continue
-            node.used_cpu += spec.cpu_request
-            node.used_memory += spec.memory_request
-            node.pods += 1
+            node.take(spec.cpu_request, spec.memory_request)
             pod.nominated = node
         return left
 
@@ -399,11 +404,11 @@ class Simulation:
         pending.sort(key=lambda pod: (pod.workload.cpu_request, pod.workload.memory_request), reverse=True)
         while pending:
             largest = max(allowed, key=lambda name: (self.types[name].vcpu, self.types[name].memory_gib))
-            bin_pods = self._fill(self._probe_node(largest), pending)
+            bin_pods = self._fill(self._shape(largest, "probe", 0.0), pending)
             if not bin_pods:
                 return  # nothing pending fits any allowed type
             kind = next(name for name in allowed
-                        if len(self._fill(self._probe_node(name), bin_pods)) == len(bin_pods))
+                        if len(self._fill(self._shape(name, "probe", 0.0), bin_pods)) == len(bin_pods))
             spec = self.types[kind]
             if cpu_used + spec.vcpu > settings.cpu_limit or memory_used + spec.memory_gib > memory_limit:
                 return  # NodePool limits reached: the rest stays Pending
@@ -412,21 +417,13 @@ class Simulation:
             self._pack(bin_pods, [node])
             pending = [pod for pod in pending if pod not in bin_pods]
 
-    def _probe_node(self, kind: str) -> Node:
-        spec = self.types[kind]
-        cpu, memory = A.allocatable(spec)
-        return Node(kind, "probe", cpu - A.DAEMONSET_CPU, memory - A.DAEMONSET_MEMORY_GIB,
-                    spec.max_pods - A.DAEMONSET_PODS, 0.0, 0.0, 0.0)
-
     @staticmethod
     def _fill(node: Node, pods: list[Pod]) -> list[Pod]:
         """The pods, in order, that fit on an empty node of this shape (first fit)."""
         taken = []
         for pod in pods:
             if node.fits(pod.workload.cpu_request, pod.workload.memory_request):
-                node.used_cpu += pod.workload.cpu_request
-                node.used_memory += pod.workload.memory_request
-                node.pods += 1
+                node.take(pod.workload.cpu_request, pod.workload.memory_request)
                 taken.append(pod)
         return taken
 
