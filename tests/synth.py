@@ -138,6 +138,13 @@ def manifest_objects(resource: dict[str, Any],
     return json.loads(resolve(resource["Properties"]["Manifest"], render))
 
 
+def manifest_objects_by_name(template: "assertions.Template") -> dict[str, tuple[str, dict[str, Any]]]:
+    """kind/name -> (resource key, object) for every KubernetesManifest object of a template."""
+    return {f'{obj["kind"]}/{obj["metadata"]["name"]}': (key, obj)
+            for key, resource in template.find_resources("Custom::AWSCDK-EKS-KubernetesResource").items()
+            for obj in manifest_objects(resource)}
+
+
 def chart_values(resource: dict[str, Any]) -> dict[str, Any]:
     """The values of a HelmChart custom resource."""
     return json.loads(resolve(resource["Properties"]["Values"]))

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.synth import chart_values, manifest_objects
+from tests.synth import chart_values, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
-MANIFEST = "Custom::AWSCDK-EKS-KubernetesResource"
 
 
 @pytest.fixture(scope="module")
 def keda(default):
     return default.nested("keda")
-
-
-def _objects(template) -> dict[str, tuple[str, dict]]:
-    return {f'{obj["kind"]}/{obj["metadata"]["name"]}': (key, obj)
-            for key, resource in template.find_resources(MANIFEST).items() for obj in manifest_objects(resource)}
 
 
 def test_keda_chart(keda):
@@ -29,7 +23,7 @@ def test_keda_chart(keda):
 
 
 def test_scaled_object_is_the_chapters(keda):
-    _, scaled = _objects(keda)["ScaledObject/podinfo-keda"]
+    _, scaled = manifest_objects_by_name(keda)["ScaledObject/podinfo-keda"]
     spec = scaled["spec"]
     assert scaled["metadata"]["namespace"] == "podinfo-keda"
     assert spec["scaleTargetRef"] == {"name": "podinfo-keda"}
@@ -44,17 +38,17 @@ def test_scaled_object_is_the_chapters(keda):
 
 
 def test_its_own_podinfo_has_no_hpa(keda, default):
-    objects = _objects(keda)
+    objects = manifest_objects_by_name(keda)
     assert "Deployment/podinfo-keda" in objects
     assert not [name for name in objects if name.startswith("HorizontalPodAutoscaler/")], "KEDA owns its HPA"
-    prometheus_targets = {name for name in _objects(default.nested("prometheus")) if name.startswith(
+    prometheus_targets = {name for name in manifest_objects_by_name(default.nested("prometheus")) if name.startswith(
         "HorizontalPodAutoscaler/")}
     assert prometheus_targets == {"HorizontalPodAutoscaler/podinfo"}, "one autoscaler per workload"
 
 
 def test_scaled_object_after_keda_and_its_target(keda):
     resources = keda.to_json()["Resources"]
-    objects = _objects(keda)
+    objects = manifest_objects_by_name(keda)
     scaled, _ = objects["ScaledObject/podinfo-keda"]
     app, _ = objects["Deployment/podinfo-keda"]
     (chart,) = keda.find_resources(HELM)

@@ -7,10 +7,9 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
-from tests.synth import chart_values, manifest_objects
+from tests.synth import chart_values, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
-MANIFEST = "Custom::AWSCDK-EKS-KubernetesResource"
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +20,6 @@ def prometheus(default):
 def _chart(template, name: str) -> tuple[str, dict]:
     return next((key, chart) for key, chart in template.find_resources(HELM).items()
                 if chart["Properties"]["Chart"] == name)
-
-
-def _objects(template) -> dict[str, tuple[str, dict]]:
-    """kind/name -> (resource key, object)"""
-    return {f'{obj["kind"]}/{obj["metadata"]["name"]}': (key, obj)
-            for key, resource in template.find_resources(MANIFEST).items() for obj in manifest_objects(resource)}
 
 
 def test_ebs_csi_add_on_with_pod_identity(prometheus):
@@ -55,7 +48,7 @@ def test_ebs_csi_add_on_with_irsa(synth):
 
 
 def test_gp3_is_the_encrypted_default_storage_class(prometheus):
-    _, storage_class = _objects(prometheus)["StorageClass/gp3"]
+    _, storage_class = manifest_objects_by_name(prometheus)["StorageClass/gp3"]
     assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert storage_class["provisioner"] == "ebs.csi.aws.com"
     assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
@@ -78,7 +71,7 @@ def test_prometheus_chart(prometheus):
 
 
 def test_alertmanager_claim_matches_the_chart_so_teardown_deletes_it(prometheus):
-    _, claim = _objects(prometheus)["PersistentVolumeClaim/storage-prometheus-alertmanager-0"]
+    _, claim = manifest_objects_by_name(prometheus)["PersistentVolumeClaim/storage-prometheus-alertmanager-0"]
     assert claim["metadata"]["namespace"] == "prometheus"
     assert claim["spec"]["storageClassName"] == "gp3"
     assert claim["spec"]["resources"]["requests"]["storage"] == "2Gi"
@@ -100,7 +93,7 @@ def test_adapter_rules_and_no_external_or_resource_rules(prometheus):
 
 
 def test_podinfo_is_scraped(prometheus):
-    _, deployment = _objects(prometheus)["Deployment/podinfo"]
+    _, deployment = manifest_objects_by_name(prometheus)["Deployment/podinfo"]
     template = deployment["spec"]["template"]
     assert template["metadata"]["annotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "9797"}
     assert template["spec"]["containers"][0]["image"] == "ghcr.io/stefanprodan/podinfo:6.14.1"
@@ -108,7 +101,7 @@ def test_podinfo_is_scraped(prometheus):
 
 
 def test_podinfo_hpa_on_the_custom_metric(prometheus):
-    _, hpa = _objects(prometheus)["HorizontalPodAutoscaler/podinfo"]
+    _, hpa = manifest_objects_by_name(prometheus)["HorizontalPodAutoscaler/podinfo"]
     assert hpa["apiVersion"] == "autoscaling/v2"
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (1, 10)
     assert hpa["spec"]["metrics"] == [{"type": "Pods", "pods": {
@@ -118,7 +111,7 @@ def test_podinfo_hpa_on_the_custom_metric(prometheus):
 def test_order_driver_storage_charts_hpa(prometheus):
     resources = prometheus.to_json()["Resources"]
     addon = next(iter(prometheus.find_resources("AWS::EKS::Addon")))
-    objects = _objects(prometheus)
+    objects = manifest_objects_by_name(prometheus)
     storage, _ = objects["StorageClass/gp3"]
     hpa, _ = objects["HorizontalPodAutoscaler/podinfo"]
     server, _ = _chart(prometheus, "prometheus")
