@@ -127,6 +127,13 @@ MATRIX: dict[str, VersionRow] = {
 
 SUPPORTED_VERSIONS = tuple(MATRIX)
 
+# The upstream tags the EC2 instance-type table (stacks/data/ec2_instance_types.json) is generated from,
+# by scripts/refresh_instance_types.py: the newest Cluster Autoscaler and the Karpenter the app runs.
+INSTANCE_TYPE_DATA_TAGS = {
+    "kubernetes/autoscaler": "cluster-autoscaler-1.35.2",
+    "aws/karpenter-provider-aws": "v1.14.1",
+}
+
 # Demo images do not depend on the Kubernetes minor. The HPA walkthrough image is published
 # only as `latest` (kubernetes/website, "HorizontalPodAutoscaler Walkthrough").
 PHP_APACHE_IMAGE = "registry.k8s.io/hpa-example:latest"
