@@ -110,3 +110,15 @@ def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:
         memory = quantity(config.karpenter.controller_memory, memory=True)
         pods += [("karpenter", cpu, memory)] * 2
     return pods
+
+
+def duration_seconds(duration: str) -> float:
+    """A Kubernetes-style duration (30s, 10m, 1h30m) in seconds."""
+    total, number = 0.0, ""
+    for char in duration:
+        if char.isdigit():
+            number += char
+        else:
+            total += int(number) * {"s": 1, "m": 60, "h": 3600}[char]
+            number = ""
+    return total
