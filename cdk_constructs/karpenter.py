@@ -78,11 +78,20 @@ class Karpenter(Construct):
         self.crd_chart.node.add_dependency(self.service_account, *policies)
 
         resources = {"cpu": controller_cpu, "memory": controller_memory}
+        # CRD ownership: the karpenter-crd release owns the CRDs (its templates/), so Helm upgrades them
+        # with the version matrix and deletes them on teardown. No `skip_crds` here, because it would be
+        # a no-op: the aws-eks-v2 kubectl handler (aws-cdk-lib 2.275.0, kubectl-handler/helm/__init__.py)
+        # reads SkipCrds but never passes --skip-crds to `helm upgrade --install`. So on this release's
+        # first install, Helm applies the karpenter chart's crds/ (v1.14.1: symlinks to pkg/apis/crds,
+        # the very files karpenter-crd templates) over them; Helm 4 (v4.1.4 in the v33-v35 kubectl layers,
+        # v4.2.3 in v36) does it by server-side apply under the same field manager `helm` (pkg/action/install.go installCRDs,
+        # pkg/kube/client.go), so the schema is unchanged but the karpenter-crd release's labels and
+        # annotations are dropped until its next upgrade re-applies them. Helm never upgrades or
+        # deletes crds/, so this release never owns them.
         self.chart = eks.HelmChart(
             self, "Chart",
             cluster=cluster, chart="karpenter", repository=f"{REGISTRY}/karpenter", version=version,
             release="karpenter", namespace="kube-system",
-            skip_crds=True,  # owned by the karpenter-crd release, which Helm also upgrades
             wait=True,
             timeout=Duration.minutes(10),
             values={

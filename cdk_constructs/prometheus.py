@@ -15,6 +15,9 @@ NAMESPACE = "prometheus"
 RELEASE = "prometheus"
 # The chart's server Service, "<release>-server", on port 80.
 SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
+# Chart 29.27.0 scrapes every 1m (server.global.scrape_interval): a rate(...[2m]) then sees one or
+# two samples and the custom metric flaps to <unknown>. 15 s gives 8 samples per 2-minute window.
+SCRAPE_INTERVAL = "15s"
 
 # The chapter's adapter rule, with the adapter's label templates instead of a hard-coded namespace.
 REQUESTS_PER_SECOND_RULE = {
@@ -56,6 +59,7 @@ class Prometheus(Construct):
             release=RELEASE, namespace=NAMESPACE, wait=True, timeout=Duration.minutes(10),
             values={
                 "server": {
+                    "global": {"scrape_interval": SCRAPE_INTERVAL},
                     "retention": retention,
                     "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
                     "nodeSelector": selector,
