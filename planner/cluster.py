@@ -80,8 +80,9 @@ class WorkloadState:
 class Cluster:
     """Nodes and pods at the current time `now`, which the simulation loop advances."""
 
-    def __init__(self, types: dict[str, A.InstanceType], workloads: list[Workload], rng: random.Random) -> None:
-        self.types, self.rng = types, rng
+    def __init__(self, types: dict[str, A.InstanceType], workloads: list[Workload], rng: random.Random,
+                 latencies: dict[str, float]) -> None:
+        self.types, self.rng, self.latencies = types, rng, latencies
         self.now = 0.0
         self.nodes: list[Node] = []
         self.states = {spec.name: WorkloadState(spec) for spec in workloads}
@@ -183,7 +184,7 @@ class Cluster:
                 self.unnominate(pod)
             node.take(spec.cpu_request, spec.memory_request)
             pod.node, pod.started = node, self.now
-            pod.ready_at = self.now + self.jitter(spec.start_seconds)
+            pod.ready_at = self.now + self.jitter(self.latencies[f"{spec.name}-pod-ready"])
             del self.pending[pod]
             heapq.heappush(self.ready_events, (pod.ready_at, next(self.counter), pod, node))
 

@@ -27,7 +27,7 @@ class ClusterAutoscaler:
         pending = cluster.pack(pending, [n for n in group if n.ready_at > now])
         kind = settings.nodes.instance_types[0]
         while pending and len(group) < settings.nodes.max_size:
-            node = cluster.new_node(kind, "ca", now + cluster.jitter(A.CA_LAUNCH_TO_READY))
+            node = cluster.new_node(kind, "ca", now + cluster.jitter(cluster.latencies["ca-node-ready"]))
             group.append(node)
             left = cluster.pack(pending, [node])
             if len(left) == len(pending):

@@ -55,7 +55,7 @@ class Karpenter:
             if cpu_used + spec.vcpu > settings.cpu_limit or memory_used + spec.memory_gib > memory_limit:
                 return  # NodePool limits reached: the rest stays Pending
             cpu_used, memory_used = cpu_used + spec.vcpu, memory_used + spec.memory_gib
-            node = cluster.new_node(kind, "karpenter", now + cluster.jitter(A.KARPENTER_LAUNCH_TO_READY))
+            node = cluster.new_node(kind, "karpenter", now + cluster.jitter(cluster.latencies["karpenter-node-ready"]))
             cluster.pack(bin_pods, [node])
             pending = [pod for pod in pending if pod not in bin_pods]
 

@@ -30,7 +30,6 @@ class Workload:
     cpu_request: float
     memory_request: float  # GiB
     cpu_limit: float | None
-    start_seconds: float
     groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca
     autoscaling: Autoscaling | None  # None: replicas come from the scenario
 
@@ -71,13 +70,13 @@ def workloads(config: AppConfig) -> list[Workload]:
         cpu, memory, limit = _container_resources("php-apache", namespace="php-apache", image="x")
         low, high, metric = _hpa("php-apache-hpa", namespace="php-apache")
         target = metric["resource"]["target"]["averageUtilization"]
-        found.append(Workload("php-apache", cpu, memory, limit, A.POD_START["php-apache"], frozenset(general),
+        found.append(Workload("php-apache", cpu, memory, limit, frozenset(general),
                               Autoscaling("cpu", float(target), low, high)))
     if config.enable_prometheus:
         cpu, memory, limit = _container_resources("podinfo", name="podinfo", namespace="podinfo", image="x")
         low, high, metric = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
         target = float(metric["pods"]["target"]["averageValue"])
-        found.append(Workload("podinfo", cpu, memory, limit, A.POD_START["podinfo"], frozenset(general),
+        found.append(Workload("podinfo", cpu, memory, limit, frozenset(general),
                               Autoscaling("pods", target, low, high)))
     if config.enable_keda:
         cpu, memory, limit = _container_resources("podinfo", name="podinfo-keda", namespace="podinfo-keda", image="x")
@@ -85,7 +84,7 @@ def workloads(config: AppConfig) -> list[Workload]:
                                   prometheusUrl="x")
         spec = scaled["spec"]
         trigger = spec["triggers"][0]["metadata"]
-        found.append(Workload("podinfo-keda", cpu, memory, limit, A.POD_START["podinfo-keda"], frozenset(general),
+        found.append(Workload("podinfo-keda", cpu, memory, limit, frozenset(general),
                               Autoscaling("keda", float(trigger["threshold"]), spec["minReplicaCount"],
                                           spec["maxReplicaCount"], float(spec["pollingInterval"]),
                                           float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
@@ -93,10 +92,10 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           float(trigger.get("activationThreshold", 0)))))
     if config.enable_karpenter:
         cpu, memory, limit = _container_resources("inflate", replicas=0, image="x")
-        found.append(Workload("inflate", cpu, memory, limit, A.POD_START["inflate"], frozenset({"karpenter"}), None))
+        found.append(Workload("inflate", cpu, memory, limit, frozenset({"karpenter"}), None))
     if config.enable_cluster_autoscaler:
         cpu, memory, limit = _container_resources("tester", replicas=0, image="x", nodeSelector={})
-        found.append(Workload("tester", cpu, memory, limit, A.POD_START["tester"], frozenset({"ca"}), None))
+        found.append(Workload("tester", cpu, memory, limit, frozenset({"ca"}), None))
     return found
 
 

@@ -13,7 +13,7 @@ import random
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from planner import assumptions as A
 from planner.cluster import Cluster, PlanError, WorkloadState
@@ -39,7 +39,8 @@ class Result:
 class Simulation:
     def __init__(self, config: AppConfig, scenario: Scenario, *, seed: int = 1, step: float = 1.0,
                  record_every: float = 10.0, prices: dict[str, float] | None = None, label: str = "",
-                 progress: Callable[[float], None] | None = None) -> None:
+                 progress: Callable[[float], None] | None = None,
+                 latencies: Mapping[str, float] | None = None) -> None:
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = {name: A.INSTANCE_TYPES[name] for name in A.INSTANCE_TYPES}
@@ -49,7 +50,7 @@ class Simulation:
             self.types[name] = A.InstanceType(self.types[name].vcpu, self.types[name].memory_gib,
                                               self.types[name].max_pods, price)
         self._check_types()
-        self.cluster = Cluster(self.types, workloads(config), random.Random(seed))
+        self.cluster = Cluster(self.types, workloads(config), random.Random(seed), _latencies(latencies or {}))
         self.states = self.cluster.states
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
@@ -198,6 +199,18 @@ class Simulation:
                 "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()), 1),
             },
         }
+
+
+def _latencies(overrides: Mapping[str, float]) -> dict[str, float]:
+    """The typical latencies of planner/assumptions.py with these overrides (seconds) by name."""
+    chosen = A.latency_sets()["typical"]
+    for name, seconds in overrides.items():
+        if name not in chosen:
+            raise PlanError(f"unknown latency {name!r}; known: {', '.join(chosen)}")
+        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds >= 0):
+            raise PlanError(f"latency {name} must be a non-negative number of seconds, got {seconds!r}")
+        chosen[name] = float(seconds)
+    return chosen
 
 
 def progress_bar(fraction: float) -> None:
