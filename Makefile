@@ -25,9 +25,9 @@ synth: setup
 test: setup
 	$(BIN)/pytest
 
-# Rewrites tests/snapshots/ from the current code; review the diff before committing.
+# Rewrites tests/__snapshots__/ (syrupy) from the current code; review the diff before committing.
 snapshots: setup
-	UPDATE_SNAPSHOTS=1 $(BIN)/pytest tests/test_snapshots.py
+	$(BIN)/pytest tests/test_snapshots.py --snapshot-update
 
 # cdk-nag runs in every synth; this prints its report: open findings and each acknowledgment's reason.
 nag: synth
