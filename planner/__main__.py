@@ -7,28 +7,43 @@ app deploys, replays a load profile, and writes a summary table, time series (CS
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from planner import inputs
 from planner import scenario as S
-from planner.report import plot, summary_table, write_series
-from planner.simulation import PlanError, Simulation, progress_bar
-from stacks.config import ConfigError, cdk_json_context, parse_config
+from planner.inputs import InputError
+from planner.progress import Progress
+from planner.report import duration_text, plot, slug, summary_table, write_series
+from planner.simulation import PlanError, Simulation
+from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
 
 
-def _overrides(pairs: list[str], flag: str) -> dict[str, str]:
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, like every other bad input, instead of usage and message
+        raise InputError(f"{message} (see python -m planner --help)")
+
+
+@dataclass(frozen=True)
+class Run:
+    label: str
+    config: AppConfig
+
+
+def _pairs(texts: list[str], flag: str) -> dict[str, str]:
     found = {}
-    for pair in pairs:
+    for pair in texts:
         key, equals, value = pair.partition("=")
         if not equals or not key:
-            raise ConfigError(f"{flag} takes key=value, got {pair!r}")
+            raise InputError(f"{flag} takes KEY=VALUE, got {pair!r}")
         found[key] = value
     return found
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m planner", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="python -m planner", description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--scenario", choices=sorted(S.BUILT_IN), default="chapter",
                         help="a built-in load profile (default: chapter)")
@@ -37,55 +52,83 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "(requests/s) and inflate, tester (replicas)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                         help="override an app setting, as with cdk -c (repeatable)")
-    parser.add_argument("--compare", action="append", default=[], metavar="KEY=VALUE",
-                        help="also run with these settings changed, side by side (repeatable)")
-    parser.add_argument("--hours", type=float, help="simulated time (default: the scenario's)")
-    parser.add_argument("--step", type=float, default=1.0, help="seconds per step (default 1)")
+    parser.add_argument("--compare", action="append", default=[], metavar="'KEY=VALUE ...'",
+                        help="one more run with these settings changed (space-separated), side by side; "
+                             "repeat for more runs")
+    parser.add_argument("--hours", help="simulated time (default: the scenario's; diurnal repeats its day)")
+    parser.add_argument("--step", default="1", help="seconds per step: divides 5 s (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the latency jitter (default 1)")
     parser.add_argument("--prices", type=Path, metavar="FILE",
-                        help='JSON of on-demand USD/hour per instance type, e.g. {"m5.large": 0.107}')
+                        help='JSON of on-demand USD/hour per instance type, e.g. {"m5.large": 0.096}')
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser.parse_args(argv)
 
 
-def _scenario(args: argparse.Namespace) -> S.Scenario:
-    scenario = S.from_csv(args.csv) if args.csv else S.BUILT_IN[args.scenario]()
-    if args.hours is not None:
-        if args.hours <= 0:
-            raise S.ScenarioError(f"--hours must be positive, got {args.hours:g}")
-        scenario.duration = args.hours * 3600
+def _runs(args: argparse.Namespace) -> list[Run]:
+    """The settings run (cdk.json and -c), then one run per --compare, each changing it."""
+    overrides = _pairs(args.context, "-c")
+    base = {**cdk_json_context(), "pipeline": {}, **overrides}
+    runs = [Run(" ".join(["settings", *(f"{k}={v}" for k, v in overrides.items())]), parse_config(base))]
+    for text in args.compare:
+        changed = _pairs(text.split(), "--compare")
+        if not changed:
+            raise InputError("--compare takes KEY=VALUE, got ''")
+        label = " ".join(f"{k}={v}" for k, v in changed.items())
+        if any(run.label == label for run in runs):
+            raise InputError(f"--compare {label!r} is given twice")
+        runs.append(Run(label, parse_config({**base, **changed})))
+    return runs
+
+
+def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:
+    hours = inputs.positive_number(args.hours, "--hours") if args.hours is not None else None
+    if args.csv:
+        scenario = S.from_csv(args.csv)
+        if hours is not None:
+            scenario.duration = hours * 3600
+    else:
+        scenario = S.built_in(args.scenario, hours)
+    if scenario.duration < step:
+        raise InputError(f"--hours {args.hours} is shorter than one step ({step:g} s)")
     return scenario
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def _plan(args: argparse.Namespace) -> None:
+    step = inputs.step_seconds(args.step)
+    runs = _runs(args)
+    scenario = _scenario(args, step)
+    prices = inputs.prices(args.prices) if args.prices else None
+    if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
+        raise InputError("the plot needs matplotlib, which is not installed: "
+                         "pip install -r requirements-plan.txt, or pass --no-plot")
+    out = inputs.output_folder(args.out)
+    results = []
+    for run in runs:
+        simulation = Simulation(run.config, scenario, seed=args.seed, step=step, prices=prices,
+                                record_every=max(step, min(60.0, scenario.duration / 2000)), label=run.label,
+                                progress=None if args.quiet else Progress(run.label))
+        results.append(simulation.run())
+    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}")
+    print(summary_table(results))
+    stem = slug(scenario.name)
     try:
-        if args.step <= 0:
-            raise PlanError(f"--step must be positive, got {args.step:g}")
-        base = {**cdk_json_context(), "pipeline": {}, **_overrides(args.context, "-c")}
-        runs = [("settings", parse_config(base))]
-        if args.compare:
-            changed = _overrides(args.compare, "--compare")
-            runs.append((",".join(f"{k}={v}" for k, v in changed.items()), parse_config({**base, **changed})))
-        prices = json.loads(args.prices.read_text()) if args.prices else None
-        scenario = _scenario(args)
-        results = []
-        for label, config in runs:
-            simulation = Simulation(config, scenario, seed=args.seed, step=args.step, prices=prices,
-                                    record_every=max(args.step, min(60.0, scenario.duration / 2000)),
-                                    label=label, progress=None if args.quiet else progress_bar)
-            results.append(simulation.run())
-    except (ConfigError, S.ScenarioError, PlanError, json.JSONDecodeError, OSError) as error:
+        written = [path for result in results for path in write_series(result, out / f"{stem}_{slug(result.label)}")]
+        if not args.no_plot:
+            name = "_vs_".join(slug(result.label) for result in results)
+            written.append(plot(results, out / f"{stem}_{name}.png", title=f"scenario {scenario.name}"))
+    except OSError as error:
+        raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
+    print("wrote " + ", ".join(str(path) for path in written))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        _plan(parse_args(sys.argv[1:] if argv is None else argv))
+    except (InputError, ConfigError, S.ScenarioError, PlanError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"scenario {scenario.name}, {scenario.duration / 3600:g} h, step {args.step:g} s, seed {args.seed}")
-    print(summary_table(results))
-    written = [path for result in results for path in write_series(result, args.out)]
-    if not args.no_plot:
-        written.append(plot(results, args.out / f"{scenario.name}.png", title=f"scenario {scenario.name}"))
-    print("wrote " + ", ".join(str(path) for path in written))
     return 0
 
 

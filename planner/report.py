@@ -10,14 +10,36 @@ from pathlib import Path
 from planner.simulation import Result
 
 
-def _cell(value) -> str:
+def duration_text(seconds: float) -> str:
+    """For people: 45 s, 2 min 30 s, 40 min, 1 h 30 min, 48 h."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
+    hours, rest = divmod(round(seconds / 60), 60)
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def count_text(value: float) -> str:
+    """For people: 3 significant digits past a thousand, with k, M or G (59.6 M, not 5.96271e+07)."""
+    for factor, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{suffix}"
+    return f"{value:.3g}" if value != int(value) else str(int(value))
+
+
+def _cell(value, kind: str) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "NO"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    if kind == "duration":
+        return duration_text(value)
+    if kind == "usd":
+        return f"${value:,.2f}"
+    return count_text(value)
 
 
 def summary_table(results: list[Result]) -> str:
@@ -26,18 +48,20 @@ def summary_table(results: list[Result]) -> str:
     rows: list[list[str]] = [["", *(result.label for result in results)]]
     names = sorted({name for result in results for name in result.summary["workloads"]})
     for name in names:
-        for key, title in (("peak_replicas", "peak replicas"), ("time_to_capacity_s", "time to capacity (s)"),
-                           ("capacity_reached", "capacity reached"),
-                           ("pending_pod_seconds", "pending pod-seconds")):
-            rows.append([f"{name}: {title}", *(_cell(result.summary["workloads"].get(name, {}).get(key))
+        for key, title, kind in (("peak_replicas", "peak replicas", "count"),
+                                 ("time_to_capacity_s", "time to capacity", "duration"),
+                                 ("capacity_reached", "capacity reached", "yes/no"),
+                                 ("pending_pod_seconds", "pending pod-seconds", "count")):
+            rows.append([f"{name}: {title}", *(_cell(result.summary["workloads"].get(name, {}).get(key), kind)
                                                for result in results)])
-    for key, title in (("peak_nodes", "cluster: peak nodes"), ("pending_pod_seconds", "cluster: pending pod-seconds"),
-                       ("cost_usd", "cluster: cost (USD)")):
-        rows.append([title, *(_cell(result.summary["cluster"][key]) for result in results)])
-    kinds = sorted({kind for result in results for kind in result.summary["cluster"]["node_hours"]})
-    for kind in kinds:
-        rows.append([f"cluster: node-hours {kind}",
-                     *(_cell(result.summary["cluster"]["node_hours"].get(kind)) for result in results)])
+    for key, title, kind in (("peak_nodes", "cluster: peak nodes", "count"),
+                             ("pending_pod_seconds", "cluster: pending pod-seconds", "count"),
+                             ("cost_usd", "cluster: cost", "usd")):
+        rows.append([title, *(_cell(result.summary["cluster"][key], kind) for result in results)])
+    types = sorted({name for result in results for name in result.summary["cluster"]["node_hours"]})
+    for name in types:
+        rows.append([f"cluster: node-hours {name}",
+                     *(_cell(result.summary["cluster"]["node_hours"].get(name), "count") for result in results)])
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) if column == 0 else cell.rjust(width)
                        for column, (cell, width) in enumerate(zip(row, widths))) for row in rows]
@@ -45,10 +69,8 @@ def summary_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def write_series(result: Result, directory: Path) -> list[Path]:
-    """<label>.csv and <label>.json: every recorded series, one row per recorded time."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / _slug(result.label)
+def write_series(result: Result, stem: Path) -> list[Path]:
+    """<stem>.csv and <stem>.json: every recorded series, one row per recorded time."""
     columns = list(result.series)
     with open(f"{stem}.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -100,5 +122,6 @@ def plot(results: list[Result], path: Path, *, title: str) -> Path:
     return path
 
 
-def _slug(text: str) -> str:
-    return "".join(char if char.isalnum() or char in "-_." else "-" for char in text) or "plan"
+def slug(text: str) -> str:
+    """A file-name part: letters, digits, '-' and '.'; anything else becomes '-'."""
+    return "".join(char if char.isalnum() or char in "-." else "-" for char in text) or "plan"

@@ -83,7 +83,8 @@ def spike(hours: float = 3.0) -> Scenario:
 
 
 def diurnal(hours: float = 24.0, step: float = 300.0) -> Scenario:
-    """A day: from a quarter of peak at night to peak at 14:00, changing every `step` seconds."""
+    """Days: from a quarter of peak at night to peak at 14:00, changing every `step` seconds; a run
+    longer than a day repeats it."""
     times = [i * step for i in range(int(hours * 3600 / step))]
     shape = [0.625 - 0.375 * math.cos(2 * math.pi * (t / 86400.0 - 14 / 24 + 0.5)) for t in times]
     steps = {name: [(t, round(2 * rate * level, 3)) for t, level in zip(times, shape)]
@@ -99,43 +100,78 @@ def fallback() -> Scenario:
 
 
 BUILT_IN = {"chapter": chapter, "steady": steady, "spike": spike, "diurnal": diurnal, "fallback": fallback}
+SCALABLE = {"steady", "spike", "diurnal"}  # profiles drawn for any length; the others hold their last values
+
+
+def built_in(name: str, hours: float | None = None) -> Scenario:
+    """A built-in scenario, `hours` long if given (its own length otherwise)."""
+    if hours is None:
+        return BUILT_IN[name]()
+    if name in SCALABLE:
+        return BUILT_IN[name](hours)
+    scenario = BUILT_IN[name]()
+    scenario.duration = hours * 3600
+    return scenario
 
 
 def from_csv(path: Path, *, duration: float | None = None) -> Scenario:
     """Read a wide CSV; every error names the file, the line and what is wrong."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ScenarioError(f"{path}: cannot read it ({error.strerror})") from None
-    rows = list(csv.reader(text.splitlines()))
+    rows = _csv_rows(path)
     if not rows or not rows[0] or rows[0][0].strip() != "time_s":
         raise ScenarioError(f"{path}:1: the header must start with time_s, then workload columns "
                             f"({', '.join(WORKLOADS)})")
     columns = [name.strip() for name in rows[0][1:]]
-    for name in columns:
-        if name not in WORKLOADS:
-            raise ScenarioError(f"{path}:1: unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
     if not columns:
         raise ScenarioError(f"{path}:1: no workload columns after time_s")
+    for index, name in enumerate(columns):
+        if name not in WORKLOADS:
+            raise ScenarioError(f"{path}:1: unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
+        if name in columns[:index]:
+            raise ScenarioError(f"{path}:1: workload {name} has two columns; give each workload one")
     steps: dict[str, list[tuple[float, float]]] = {name: [] for name in columns}
-    last_time = -1.0
+    last_time = None
     for number, row in enumerate(rows[1:], start=2):
         if not row or not "".join(row).strip():
             continue
         if len(row) != len(columns) + 1:
             raise ScenarioError(f"{path}:{number}: expected {len(columns) + 1} values, found {len(row)}")
-        try:
-            values = [float(cell) for cell in row]
-        except ValueError:
-            raise ScenarioError(f"{path}:{number}: not a number in {row}") from None
-        time, rates = values[0], values[1:]
-        if time <= last_time:
+        time = _cell(path, number, "time_s", row[0])
+        if last_time is not None and time <= last_time:
             raise ScenarioError(f"{path}:{number}: time_s must increase (got {time:g} after {last_time:g})")
-        for name, value in zip(columns, rates):
-            if value < 0 or not math.isfinite(value):
-                raise ScenarioError(f"{path}:{number}: {name} must be a non-negative number, got {value:g}")
+        for name, cell in zip(columns, row[1:]):
+            value = _cell(path, number, name, cell)
+            if name in REPLICA_WORKLOADS and value != int(value):
+                raise ScenarioError(f"{path}:{number}: {name} is a replica count, a whole number; got {cell.strip()}")
             steps[name].append((time, value))
         last_time = time
-    if last_time < 0:
+    if last_time is None:
         raise ScenarioError(f"{path}: no data rows")
     return Scenario(path.stem, duration or last_time + 600.0, steps)
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read it ({error.strerror})") from None
+    if b"\0" in data:
+        raise ScenarioError(f"{path}: a binary file, not a CSV load profile")
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, as spreadsheets write, is not part of the header
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8 CSV") from None
+    try:
+        return list(csv.reader(text.splitlines()))
+    except csv.Error as error:
+        raise ScenarioError(f"{path}: not a CSV file ({error})") from None
+
+
+def _cell(path: Path, line: int, column: str, text: str) -> float:
+    """A finite, non-negative number: NaN, infinities and negatives would silently poison the plan."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScenarioError(f"{path}:{line}: {column} is not a number: {text.strip()!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ScenarioError(f"{path}:{line}: {column} must be a non-negative number, got {text.strip()}")
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import pytest
 
 from planner import scenario as S
 from planner.__main__ import main
+from planner.progress import Progress
+from planner.report import count_text, duration_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +52,7 @@ def test_csv_profile(tmp_path):
     ("time_s\n0\n", "load.csv:1: no workload columns after time_s"),
     ("time_s,php-apache\n0,1\n60,-5\n", "load.csv:3: php-apache must be a non-negative number, got -5"),
     ("time_s,php-apache\n0,1\n60\n", "load.csv:3: expected 2 values, found 1"),
-    ("time_s,php-apache\n0,fast\n", "load.csv:2: not a number"),
+    ("time_s,php-apache\n0,fast\n", "load.csv:2: php-apache is not a number"),
     ("time_s,php-apache\n60,1\n30,2\n", "load.csv:3: time_s must increase (got 30 after 60)"),
     ("time_s,php-apache\n", "no data rows"),
 ])
@@ -59,27 +62,87 @@ def test_malformed_csv_is_rejected_with_its_line(tmp_path, text, message):
     assert message in str(error.value)
 
 
+def test_diurnal_repeats_its_day():
+    """Two days: day 2 follows day 1's curve, rather than holding day 1's last value."""
+    two_days = S.built_in("diurnal", hours=48)
+    assert two_days.duration == 48 * 3600
+    for name in S.RATE_WORKLOADS:
+        cursor, day = two_days.cursor(name), S.diurnal().cursor(name)
+        for hour in range(0, 24, 2):
+            assert cursor.at((24 + hour) * 3600) == day.at(hour * 3600)
+
+
+@pytest.mark.parametrize("name", sorted(S.BUILT_IN))
+def test_hours_sets_every_built_in_scenarios_length(name):
+    assert S.built_in(name, hours=5).duration == 5 * 3600
+    assert S.built_in(name).duration == S.BUILT_IN[name]().duration
+
+
 def test_plan_writes_table_series_and_plot(tmp_path, capsys):
     assert main(["--scenario", "chapter", "--compare", "nodeAutoscaler=cluster-autoscaler", "--out",
                  str(tmp_path), "--quiet"]) == 0
     output = capsys.readouterr().out
     assert "php-apache: peak replicas" in output and "nodeAutoscaler=cluster-autoscaler" in output
-    assert (tmp_path / "chapter.png").stat().st_size > 10_000
-    data = json.loads((tmp_path / "settings.json").read_text())
+    assert (tmp_path / "chapter_settings_vs_nodeAutoscaler-cluster-autoscaler.png").stat().st_size > 10_000
+    data = json.loads((tmp_path / "chapter_settings.json").read_text())
     assert data["summary"]["workloads"]["php-apache"]["peak_replicas"] == 5
-    header = (tmp_path / "settings.csv").read_text().splitlines()[0].split(",")
+    header = (tmp_path / "chapter_settings.csv").read_text().splitlines()[0].split(",")
     assert {"time", "pending", "nodes", "php-apache:replicas", "inflate:ready"} <= set(header)
+    assert (tmp_path / "chapter_nodeAutoscaler-cluster-autoscaler.json").exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["-c", "nodeAutoscalr=both"], "error: unknown setting nodeAutoscalr (did you mean nodeAutoscaler?)"),
-    (["--compare", "nodeAutoscaler"], "error: --compare takes key=value, got 'nodeAutoscaler'"),
-    (["--hours", "-1"], "error: --hours must be positive, got -1"),
-    (["--csv", "/nonexistent.csv"], "error: /nonexistent.csv: cannot read it"),
+def test_every_output_is_named_by_scenario_and_run(tmp_path, capsys):
+    """Plans of two scenarios, with and without -c, into one folder: nothing overwritten."""
+    for args in (["--scenario", "steady"], ["--scenario", "spike"], ["--scenario", "spike", "-c", "enableKeda=false"]):
+        assert main([*args, "--hours", "0.2", "--out", str(tmp_path), "--quiet"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        f"{stem}.{ext}" for stem in ("spike_settings", "spike_settings-enableKeda-false", "steady_settings")
+        for ext in ("csv", "json", "png"))
+
+
+def test_repeated_compare_flags_are_runs_of_their_own(tmp_path, capsys):
+    assert main(["--scenario", "steady", "--hours", "0.1", "--compare", "nodeAutoscaler=cluster-autoscaler",
+                 "--compare", "nodeAutoscaler=both caNodeMaxSize=4", "--out", str(tmp_path), "--quiet",
+                 "--no-plot"]) == 0
+    header = capsys.readouterr().out.splitlines()[1].split()
+    assert header == ["settings", "nodeAutoscaler=cluster-autoscaler", "nodeAutoscaler=both", "caNodeMaxSize=4"]
+    both = json.loads((tmp_path / "steady_nodeAutoscaler-both-caNodeMaxSize-4.json").read_text())
+    assert both["label"] == "nodeAutoscaler=both caNodeMaxSize=4"
+
+
+def test_progress_off_a_terminal_is_one_plain_line_per_run(tmp_path, capsys):
+    assert main(["--scenario", "steady", "--hours", "0.1", "--compare", "nodeAutoscaler=cluster-autoscaler",
+                 "--out", str(tmp_path), "--no-plot"]) == 0
+    assert capsys.readouterr().err == "planned settings\nplanned nodeAutoscaler=cluster-autoscaler\n"
+
+
+def test_progress_on_a_terminal_is_a_labelled_bar():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    bar = Progress("settings", stream)
+    for fraction in (0.0, 0.5, 1.0, 1.0):
+        bar(fraction)
+    frames = stream.getvalue().split("\r")[1:]
+    assert frames[0].startswith("planning settings [....") and frames[1].endswith(" 50%")
+    assert frames[-1].endswith("100%\n") and len(frames) == 3
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0 s"), (54.4, "54 s"), (60, "1 min"), (75, "1 min 15 s"), (2400, "40 min"), (2400.0000024, "40 min"),
+    (3600, "1 h"), (5400, "1 h 30 min"), (172800, "48 h"),
 ])
-def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, message):
-    assert main([*args, "--out", str(tmp_path), "--quiet", "--no-plot"]) == 2
-    assert message in capsys.readouterr().err
+def test_durations_for_people(seconds, text):
+    assert duration_text(seconds) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0, "0"), (5, "5"), (1.764, "1.76"), (250.0, "250"), (51768, "51.8 k"), (59627100, "59.6 M"), (2.5e9, "2.5 G"),
+])
+def test_counts_for_people(value, text):
+    assert count_text(value) == text
 
 
 def test_help_runs_without_aws_cdk_lib():
