@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -26,7 +25,7 @@ from planner.pod_autoscaling import PodAutoscaling
 from planner.scenario import RATE_WORKLOADS, Scenario
 from stacks.config import AppConfig
 
-__all__ = ["PlanError", "Result", "Simulation", "progress_bar"]
+__all__ = ["PlanError", "Result", "Simulation"]
 
 
 @dataclass
@@ -212,11 +211,3 @@ def _latencies(overrides: Mapping[str, float]) -> dict[str, float]:
         chosen[name] = float(seconds)
     return chosen
 
-
-def progress_bar(fraction: float) -> None:
-    width = 40
-    filled = int(width * fraction)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}")
-    if fraction >= 1.0:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

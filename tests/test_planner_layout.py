@@ -27,4 +27,4 @@ def test_no_planner_module_imports_aws_cdk_lib():
 
 
 def test_the_cli_helpers_are_importable_from_simulation():
-    from planner.simulation import PlanError, Result, Simulation, progress_bar  # noqa: F401
+    from planner.simulation import PlanError, Result, Simulation  # noqa: F401
