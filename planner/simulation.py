@@ -210,4 +210,3 @@ def _latencies(overrides: Mapping[str, float]) -> dict[str, float]:
             raise PlanError(f"latency {name} must be a non-negative number of seconds, got {seconds!r}")
         chosen[name] = float(seconds)
     return chosen
-
