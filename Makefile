@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
+.PHONY: setup synth test check-cdk-json snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -24,6 +24,10 @@ synth: setup
 
 test: setup
 	$(BIN)/pytest
+
+# The project's own CI: cdk.json ships every setting at its default (a deployment's cdk.json need not).
+check-cdk-json: setup
+	$(BIN)/python -m scripts.check_cdk_json
 
 # Rewrites tests/__snapshots__/ (syrupy) from the current code; review the diff before committing.
 snapshots: setup

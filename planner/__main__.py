@@ -18,6 +18,7 @@ from planner.inputs import InputError
 from planner.progress import Progress
 from planner.report import duration_text, plot, slug, summary_table, write_series
 from planner.simulation import PlanError, Simulation
+from stacks import config as settings
 from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
 
 
@@ -50,6 +51,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     source.add_argument("--csv", type=Path, metavar="FILE",
                         help="a load profile: time_s, then columns of php-apache, podinfo, podinfo-keda "
                              "(requests/s) and inflate, tester (replicas)")
+    parser.add_argument("--cdk-json", type=Path, metavar="FILE",
+                        help="the settings file (default: the app's cdk.json)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                         help="override an app setting, as with cdk -c (repeatable)")
     parser.add_argument("--compare", action="append", default=[], metavar="'KEY=VALUE ...'",
@@ -69,7 +72,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def _runs(args: argparse.Namespace) -> list[Run]:
     """The settings run (cdk.json and -c), then one run per --compare, each changing it."""
     overrides = _pairs(args.context, "-c")
-    base = {**cdk_json_context(), "pipeline": {}, **overrides}
+    base = {**cdk_json_context(args.cdk_json or settings.CDK_JSON), "pipeline": {}, **overrides}
     runs = [Run(" ".join(["settings", *(f"{k}={v}" for k, v in overrides.items())]), parse_config(base))]
     for text in args.compare:
         changed = _pairs(text.split(), "--compare")

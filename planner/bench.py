@@ -8,7 +8,7 @@ import time
 
 from planner import scenario as S
 from planner.simulation import Simulation
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import DEFAULTS, parse_config
 
 BUDGET_SECONDS = 10.0
 SETTINGS = {"nodeAutoscaler": "both", "karpenterInstanceTypes": "m5.large", "caNodeMaxSize": "15"}
@@ -25,7 +25,7 @@ def bench_scenario() -> S.Scenario:
 
 
 def main() -> int:
-    config = parse_config({**cdk_json_context(), "pipeline": {}, **SETTINGS})
+    config = parse_config({**DEFAULTS, **SETTINGS})  # fixed settings, whatever cdk.json holds
     started = time.perf_counter()
     result = Simulation(config, bench_scenario(), step=1.0, record_every=60.0).run()
     seconds = time.perf_counter() - started

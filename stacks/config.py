@@ -1,7 +1,7 @@
 """App settings: parsed once from CDK context into frozen dataclasses.
 
-Every setting's default lives in cdk.json; `-c key=value` overrides arrive as strings, so each
-parser also accepts the string form. A bad value raises ConfigError with one line naming the key,
+Every setting's default lives in DEFAULTS below; cdk.json ships them as its context, for the user to
+change. `-c key=value` overrides arrive as strings, so each parser also accepts the string form. A bad value raises ConfigError with one line naming the key,
 the value and what is allowed. This module must not import aws-cdk-lib.
 """
 
@@ -45,6 +45,7 @@ from stacks.setting_parsers import (
     principal_arns,
     retention_days,
 )
+from stacks.versions import DEFAULT_KUBERNETES_VERSION
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -145,7 +146,7 @@ class AppConfig:
         return frozenset({"eks"} | {name for name, on in flags.items() if on})
 
 
-# Every setting: key -> parser. The README's settings table and cdk.json list exactly these keys.
+# Every setting: key -> parser. DEFAULTS, the README's settings table and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "account": optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
     "region": optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
@@ -191,22 +192,69 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "pipeline": json_object,
 }
 
+# Every setting's default, as JSON values. cdk.json ships exactly these (a user then edits it); tests
+# start from these, never from the user's cdk.json.
+DEFAULTS: dict[str, Any] = {
+    "account": "",
+    "region": "",
+    "clusterName": "eks-scaling",
+    "kubernetesVersion": DEFAULT_KUBERNETES_VERSION,
+    "endpointAccess": "public-and-private",
+    "publicAccessCidrs": ["0.0.0.0/0"],
+    "adminPrincipalArns": [],
+    "controlPlaneLogging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "natGateways": 1,
+    "vpcFlowLogs": True,
+    "logRetentionDays": 90,
+    "availabilityZones": [],
+    "systemNodeInstanceTypes": ["m5.large"],
+    "systemNodeMinSize": 2,
+    "systemNodeDesiredSize": 2,
+    "systemNodeMaxSize": 5,
+    "workloadIdentity": "pod-identity",
+    "enableMetricsServer": True,
+    "nodeAutoscaler": "karpenter",
+    "karpenterInstanceTypes": ["c5.large", "m5.large", "m5.xlarge"],
+    "karpenterCapacityTypes": ["on-demand"],
+    "karpenterAmiAlias": "al2023@latest",
+    "karpenterCpuLimit": 1000,
+    "karpenterMemoryLimit": "1000Gi",
+    "karpenterConsolidateAfter": "30s",
+    "karpenterControllerCpu": "1",
+    "karpenterControllerMemory": "1Gi",
+    "caNodeInstanceTypes": ["m5.large"],
+    "caNodeMinSize": 1,
+    "caNodeMaxSize": 5,
+    "clusterAutoscalerExpander": "least-waste",
+    "clusterAutoscalerScaleDownUnneededTime": "10m",
+    "inflateReplicas": 0,
+    "testerReplicas": 0,
+    "enablePrometheus": True,
+    "enableKeda": True,
+    "prometheusRetention": "15d",
+    "prometheusVolumeSize": "8Gi",
+    "alertmanagerVolumeSize": "2Gi",
+    "loadGenerators": False,
+    "pipeline": {},
+}
 
-def _is_framework_key(key: str) -> bool:
+
+def is_framework_key(key: str) -> bool:
     """CDK's own context: feature flags (@aws-cdk/...), CLI keys (aws:cdk:...), lookups (x:account=...)."""
     return key.startswith("@") or ":" in key
 
 
 def parse_config(context: Mapping[str, Any]) -> AppConfig:
-    """Build the AppConfig from the full context: cdk.json defaults merged with -c overrides."""
-    unknown = sorted(key for key in context if key not in SETTINGS and not _is_framework_key(key))
+    """Build the AppConfig from the full context: cdk.json's settings merged with -c overrides."""
+    unknown = sorted(key for key in context if key not in SETTINGS and not is_framework_key(key))
     if unknown:
         hint = difflib.get_close_matches(unknown[0], SETTINGS, n=1)
         did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
         raise ConfigError(f"unknown setting {unknown[0]}{did_you_mean}; known settings: " + ", ".join(SETTINGS))
     missing = [key for key in SETTINGS if key not in context]
     if missing:
-        raise ConfigError(f"setting {missing[0]} is missing; cdk.json holds every setting's default")
+        raise ConfigError(f"setting {missing[0]} is missing; cdk.json lists every setting "
+                          f"(its default: {json.dumps(DEFAULTS[missing[0]])})")
     values = {key: parse(key, context[key]) for key, parse in SETTINGS.items()}
     return _build(values)
 
@@ -302,5 +350,5 @@ def _build(v: dict[str, Any]) -> AppConfig:
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
-    """The context block of cdk.json: every setting's default plus the feature flags."""
+    """The context block of cdk.json: the user's settings plus the feature flags."""
     return dict(json.loads(path.read_text())["context"])

@@ -10,15 +10,16 @@ from typing import Any, Callable
 import aws_cdk as cdk
 from aws_cdk import assertions
 
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
 from stacks.eks_scaling_stack import EksScalingStack, add_eks_scaling_stack
 from stacks.nag import add_nag_checks
 from stacks.pipeline_config import parse_pipeline
 from stacks.pipeline_stack import PipelineStack
+from tests.context import with_defaults
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 
-# Overrides of cdk.json, written as a user would type them with -c (strings). Together they
+# Overrides of the built-in defaults, written as a user would type them with -c (strings). Together they
 # cover every matrix row and every non-default branch of the parent stack.
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -82,9 +83,8 @@ class Synth:
 
 
 def synthesize(overrides: dict[str, Any], outdir: Path) -> Synth:
-    # A test App does not read cdk.json: pass its context (settings and feature flags) in.
-    # `pipeline` off: these configurations are the EKS app itself, whatever cdk.json's pipeline says.
-    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": {}, **overrides})
+    # A test App does not read cdk.json: pass the feature flags and the configuration's settings in.
+    app = cdk.App(outdir=str(outdir), context=with_defaults(overrides))
     add_nag_checks(app)  # an unacknowledged cdk-nag finding fails synth, and so the tests
     stack = add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
     app.synth()
@@ -107,7 +107,7 @@ PIPELINE = {
 
 
 def synthesize_pipeline(pipeline: dict[str, Any], outdir: Path) -> "PipelineStack":
-    app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), "pipeline": pipeline})
+    app = cdk.App(outdir=str(outdir), context=with_defaults({"pipeline": pipeline}))
     add_nag_checks(app)
     config = parse_pipeline(app.node.get_all_context())
     stack = PipelineStack(app, "EksScalingPipeline", pipeline=config,

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import SETTINGS, ConfigError, cdk_json_context, parse_config
+from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
+from tests.context import with_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def parse(**overrides):
-    return parse_config({**cdk_json_context(), **overrides})
+    return parse_config(with_defaults(overrides))
 
 
-def test_cdk_json_defaults():
+def test_defaults():
     config = parse()
     assert config.cluster.name == "eks-scaling"
     assert config.cluster.kubernetes_version == "1.35"
@@ -38,9 +39,8 @@ def test_cdk_json_defaults():
     assert (config.inflate_replicas, config.tester_replicas) == (0, 0)
 
 
-def test_cdk_json_lists_exactly_the_known_settings():
-    settings = {key for key in cdk_json_context() if not key.startswith("@")}
-    assert settings == set(SETTINGS)
+def test_every_setting_has_a_default():
+    assert list(DEFAULTS) == list(SETTINGS)
 
 
 def test_cli_strings_are_parsed():
@@ -175,9 +175,9 @@ def test_bad_input_is_rejected_with_a_clear_message(overrides, message):
 
 
 def test_missing_setting_is_an_error():
-    context = cdk_json_context()
+    context = with_defaults({})
     del context["natGateways"]
-    with pytest.raises(ConfigError, match="setting natGateways is missing; cdk.json holds every setting's default"):
+    with pytest.raises(ConfigError, match=r"setting natGateways is missing; cdk.json lists every setting \(its default: 1\)"):
         parse_config(context)
 
 
@@ -188,10 +188,10 @@ def test_missing_setting_is_an_error():
      "error: unknown setting nodeAutoscalr (did you mean nodeAutoscaler?); known settings: account, region,"),
 ])
 def test_app_exits_with_one_line_and_no_traceback(overrides, message):
-    # The CDK CLI hands -c overrides to the app in CDK_CONTEXT_JSON.
+    # The CDK CLI hands its context to the app in CDK_CONTEXT_JSON; it takes precedence over cdk.json.
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(overrides)},
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(with_defaults(overrides))},
     )
     assert result.returncode == 1
     assert message in result.stderr

@@ -7,17 +7,18 @@ import json
 
 import pytest
 
-from stacks.config import ConfigError, cdk_json_context
+from stacks.config import ConfigError
 from stacks.pipeline_config import parse_pipeline
+from tests.context import with_defaults
 from tests.synth import PIPELINE
 
 
 def parse(pipeline):
-    return parse_pipeline({**cdk_json_context(), "pipeline": pipeline})
+    return parse_pipeline(with_defaults({"pipeline": pipeline}))
 
 
 def test_no_pipeline_by_default():
-    assert parse_pipeline(cdk_json_context()) is None
+    assert parse_pipeline(with_defaults({})) is None
     assert parse({}) is None and parse("") is None
 
 

@@ -10,11 +10,12 @@ import pytest
 
 from planner import scenario as S
 from planner.simulation import PlanError, Simulation
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
+from tests.context import with_defaults
 
 
 def config(**overrides):
-    return parse_config({**cdk_json_context(), "pipeline": {}, **overrides})
+    return parse_config(with_defaults(overrides))
 
 
 def run(scenario, seed=1, **overrides):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from scripts.verify_cluster import evaluate, report
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
+from tests.context import with_defaults
 
 HEALTHY = json.loads((Path(__file__).parent / "fixtures" / "verify_healthy.json").read_text())
 KEDA_HPA = "/apis/autoscaling/v2/namespaces/podinfo-keda/horizontalpodautoscalers/keda-hpa-podinfo-keda"
@@ -18,7 +19,7 @@ NODE_POOL = "/apis/karpenter.sh/v1/nodepools/default"
 
 
 def config(**overrides):
-    return parse_config({**cdk_json_context(), "pipeline": {}, **overrides})
+    return parse_config(with_defaults(overrides))
 
 
 def run(responses, **overrides):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from stacks.versions import DEFAULT_KUBERNETES_VERSION, MATRIX, Caveat
-from stacks.config import cdk_json_context
+from stacks.config import DEFAULTS
 
 MATRIX_DAY = date(2026, 11, 26)
 
@@ -19,7 +19,7 @@ def test_every_version_eks_creates_in_standard_support_is_a_row():
 
 
 def test_default_is_1_35_everywhere():
-    assert DEFAULT_KUBERNETES_VERSION == "1.35" == cdk_json_context()["kubernetesVersion"]
+    assert DEFAULT_KUBERNETES_VERSION == "1.35" == DEFAULTS["kubernetesVersion"]
 
 
 @pytest.mark.parametrize("version", list(MATRIX))
