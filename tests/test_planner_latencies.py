@@ -9,9 +9,10 @@ import pytest
 from planner import scenario as S
 from planner.assumptions import LATENCIES, RANGE, latency_sets
 from planner.simulation import PlanError, Simulation
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
+from tests.context import with_defaults
 
-CONFIG = parse_config({**cdk_json_context(), "pipeline": {}, "nodeAutoscaler": "both"})
+CONFIG = parse_config(with_defaults({"nodeAutoscaler": "both"}))
 
 
 def test_every_latency_has_an_ordered_range_and_a_source():
