@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test check-cdk-json snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
+.PHONY: setup synth test check-cdk-json crds snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -28,6 +28,11 @@ test: setup
 # The project's own CI: cdk.json ships every setting at its default (a deployment's cdk.json need not).
 check-cdk-json: setup
 	$(BIN)/python -m scripts.check_cdk_json
+
+# Rewrites tests/reference/crds/ from the Karpenter and KEDA charts the matrix pins (needs the network,
+# or MIRROR=<dir> of local bare clones); run it after changing those pins.
+crds: setup
+	$(BIN)/python -m scripts.refresh_crds
 
 # Rewrites tests/__snapshots__/ (syrupy) from the current code; review the diff before committing.
 snapshots: setup

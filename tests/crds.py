@@ -1,8 +1,8 @@
-"""Validating custom resources against upstream CRDs (../shared/reference/crds/), strictly.
+"""Validating custom resources against the CRDs of the pinned charts (tests/reference/crds/), strictly.
 
 The CRD's openAPIV3Schema is checked as JSON Schema with every object that lists its properties
 closed to others, as `kubectl apply` (strict field validation) would reject unknown fields.
-CEL rules (x-kubernetes-validations) are not evaluated.
+CEL rules (x-kubernetes-validations) are not evaluated. `make crds` refreshes the CRDs from the charts.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ from typing import Any
 import jsonschema
 import yaml
 
-from stacks.versions import DEFAULT_KUBERNETES_VERSION, MATRIX
+from scripts.refresh_crds import OUT as CRDS, SOURCES, folder_name
+from stacks.versions import MATRIX
 
-CRDS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "crds"
-_PINS = MATRIX[DEFAULT_KUBERNETES_VERSION]
-# API group -> the folder of the pinned version's CRDs.
-FOLDERS = {"karpenter.sh": f"karpenter-{_PINS.karpenter}", "karpenter.k8s.aws": f"karpenter-{_PINS.karpenter}",
-           "keda.sh": f"keda-{_PINS.keda_chart}"}
+# API group of a custom resource the app applies -> the chart whose CRDs define it.
+CHARTS = {"karpenter.sh": "karpenter", "karpenter.k8s.aws": "karpenter", "keda.sh": "keda"}
 
 
 def is_custom(obj: dict[str, Any]) -> bool:
-    return obj["apiVersion"].split("/")[0] in FOLDERS
+    return obj["apiVersion"].split("/")[0] in CHARTS
 
 
-def crd_folder(obj: dict[str, Any]) -> Path:
-    return CRDS / FOLDERS[obj["apiVersion"].split("/")[0]]
+def crd_folder(obj: dict[str, Any], kubernetes_version: str) -> Path:
+    """The CRDs of the chart version that the cluster's row of the matrix pins."""
+    source = next(source for source in SOURCES if source.folder == CHARTS[obj["apiVersion"].split("/")[0]])
+    return CRDS / folder_name(source, source.version(MATRIX[kubernetes_version]))
 
 
 def _strict(schema: Any) -> Any:
@@ -58,7 +58,12 @@ def _schemas(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
-def validate(obj: dict[str, Any]) -> None:
+def kinds(folder: Path) -> set[tuple[str, str]]:
+    """(apiVersion, kind) of every CRD version in the folder."""
+    return set(_schemas(folder))
+
+
+def validate(obj: dict[str, Any], kubernetes_version: str) -> None:
     """Raise jsonschema.ValidationError (or KeyError for an unknown kind) if obj breaks its CRD."""
-    schema = _schemas(crd_folder(obj))[(obj["apiVersion"], obj["kind"])]
+    schema = _schemas(crd_folder(obj, kubernetes_version))[(obj["apiVersion"], obj["kind"])]
     jsonschema.validate(obj, schema)

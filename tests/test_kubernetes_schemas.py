@@ -7,6 +7,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
+from stacks.versions import MATRIX
 from tests import crds
 from tests.synth import CONFIGS, manifest_objects, show_reference
 
@@ -37,15 +38,25 @@ def test_builtin_objects_validate_strictly(synth, name):
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_custom_resources_validate_against_their_crds(synth, name):
+    config = synth(name).stack.config
     custom = [obj for obj in objects_of(synth(name)) if crds.is_custom(obj)]
     for obj in custom:
-        if not crds.crd_folder(obj).is_dir():
-            pytest.skip(f"{crds.crd_folder(obj)} is absent: no CRDs to validate {obj['kind']} against")
-        crds.validate(obj)
-    config = synth(name).stack.config
+        crds.validate(obj, config.cluster.kubernetes_version)
     expected = ({"NodePool", "EC2NodeClass"} if config.enable_karpenter else set()) | (
         {"ScaledObject"} if config.enable_keda else set())
     assert {obj["kind"] for obj in custom} == expected
+
+
+# Every custom kind the app applies, by API version: each row's pinned CRDs must define it.
+APPLIED = {("karpenter.sh/v1", "NodePool"), ("karpenter.k8s.aws/v1", "EC2NodeClass"), ("keda.sh/v1alpha1", "ScaledObject")}
+
+
+@pytest.mark.parametrize("version", list(MATRIX))
+def test_the_project_keeps_the_crds_of_every_pinned_version(version):
+    for api_version, kind in APPLIED:
+        folder = crds.crd_folder({"apiVersion": api_version, "kind": kind}, version)
+        assert (api_version, kind) in crds.kinds(folder), f"{folder} lacks {kind}: run make crds"
+        assert all(path.read_text().startswith("# From github.com/") for path in folder.glob("*.yaml"))
 
 
 def test_strict_validation_catches_a_misspelt_field():
@@ -57,8 +68,8 @@ def test_strict_validation_catches_a_misspelt_field():
 
 def test_crd_validation_catches_a_misspelt_field(default):
     node_pool = next(obj for obj in objects_of(default) if obj["kind"] == "NodePool")
-    if not crds.crd_folder(node_pool).is_dir():
-        pytest.skip(f"{crds.crd_folder(node_pool)} is absent")
+    version = default.stack.config.cluster.kubernetes_version
+    crds.validate(node_pool, version)
     broken = {**node_pool, "spec": {**node_pool["spec"], "disruptions": node_pool["spec"]["disruption"]}}
     with pytest.raises(jsonschema.ValidationError):
-        crds.validate(broken)
+        crds.validate(broken, version)
