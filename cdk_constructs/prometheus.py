@@ -9,23 +9,13 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
 from cdk_constructs.manifests import load_manifest
+from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
 
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 NAMESPACE = "prometheus"
 RELEASE = "prometheus"
 # The chart's server Service, "<release>-server", on port 80.
 SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
-# Chart 29.27.0 scrapes every 1m (server.global.scrape_interval): a rate(...[2m]) then sees one or
-# two samples and the custom metric flaps to <unknown>. 15 s gives 8 samples per 2-minute window.
-SCRAPE_INTERVAL = "15s"
-
-# The chapter's adapter rule, with the adapter's label templates instead of a hard-coded namespace.
-REQUESTS_PER_SECOND_RULE = {
-    "seriesQuery": 'http_requests_total{namespace!="",pod!=""}',
-    "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-    "name": {"matches": "^(.*)_total", "as": "${1}_per_second"},
-    "metricsQuery": "sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)",
-}
 
 
 class Prometheus(Construct):

@@ -111,8 +111,6 @@ PODINFO_CPU_PER_REQUEST = 0.0005  # a podinfo pod serves at most 1 / this = 2,00
 
 # Metric pipelines.
 METRICS_SERVER_RESOLUTION = 15.0  # chart default --metric-resolution=15s
-PROMETHEUS_SCRAPE_INTERVAL = 60.0  # prometheus chart's global scrape_interval: 1m
-RATE_WINDOW = 120.0  # the adapter rule's and the KEDA query's [2m]
 
 # The chapter's load generators, as request rates: busybox `wget` every 10 ms against php-apache
 # (bounded by its latency) and curl loops against podinfo (the chapter's HPA saw ~19 requests/s).

@@ -21,8 +21,7 @@ class Keda:
             self.failures[name] = self.failures.get(name, 0) + 1
             return
         self.failures[name] = 0
-        window = self.metrics.window(name, now)
-        if window and window[1] > scaling.activation:
+        if self.metrics.total_rate(state, now) > scaling.activation:
             self.last_active[name] = now
             if state.desired == 0:
                 self.cluster.scale_to(state, 1)
@@ -37,5 +36,4 @@ class Keda:
             if self.failures.get(name, 0) < scaling.fallback_threshold:
                 return None
             return scaling.fallback_replicas * scaling.target  # KEDA's fallback value
-        window = self.metrics.window(name, now)
-        return None if window is None else window[1]
+        return self.metrics.total_rate(state, now)

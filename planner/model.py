@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 from cdk_constructs.manifests import load_manifest
+from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE
 from planner import assumptions as A
 from stacks.config import AppConfig
 
@@ -22,6 +25,7 @@ class Autoscaling:
     fallback_threshold: int = 0
     fallback_replicas: int = 0
     activation: float = 0.0
+    rate_window: float = 0.0  # seconds of the rate(...[window]) its metric comes from (Prometheus metrics)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ def _hpa(manifest: str, **values) -> tuple[int, int, dict]:
     return hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"], hpa["spec"]["metrics"][0]
 
 
+def _rate_window(query: str) -> float:
+    """The [window] of the one rate() in a PromQL query, in seconds."""
+    (window,) = re.findall(r"rate\(.*\[(\w+)\]\)", query)
+    return duration_seconds(window)
+
+
 def workloads(config: AppConfig) -> list[Workload]:
     """The demo workloads the configuration deploys."""
     general = {"system"} | ({"karpenter"} if config.enable_karpenter and not config.enable_cluster_autoscaler
@@ -77,7 +87,8 @@ def workloads(config: AppConfig) -> list[Workload]:
         low, high, metric = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
         target = float(metric["pods"]["target"]["averageValue"])
         found.append(Workload("podinfo", cpu, memory, limit, frozenset(general),
-                              Autoscaling("pods", target, low, high)))
+                              Autoscaling("pods", target, low, high,
+                                          rate_window=_rate_window(REQUESTS_PER_SECOND_RULE["metricsQuery"]))))
     if config.enable_keda:
         cpu, memory, limit = _container_resources("podinfo", name="podinfo-keda", namespace="podinfo-keda", image="x")
         (scaled,) = load_manifest("podinfo-scaledobject", name="podinfo-keda", namespace="podinfo-keda",
@@ -89,7 +100,8 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           spec["maxReplicaCount"], float(spec["pollingInterval"]),
                                           float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
                                           spec["fallback"]["replicas"],
-                                          float(trigger.get("activationThreshold", 0)))))
+                                          float(trigger.get("activationThreshold", 0)),
+                                          _rate_window(trigger["query"]))))
     if config.enable_karpenter:
         cpu, memory, limit = _container_resources("inflate", replicas=0, image="x")
         found.append(Workload("inflate", cpu, memory, limit, frozenset({"karpenter"}), None))

@@ -3,11 +3,10 @@ pipelines (or KEDA), asks planner/hpa.py for a recommendation and applies the sc
 
 from __future__ import annotations
 
-from planner import assumptions as A
 from planner.cluster import Cluster, WorkloadState
 from planner.hpa import SYNC_PERIOD, Behavior, PodSample, replicas_for_external, replicas_for_pods
 from planner.keda import Keda
-from planner.metrics_pipeline import PROBE_RATE, MetricsPipeline
+from planner.metrics_pipeline import MetricsPipeline
 
 
 class PodAutoscaling:
@@ -49,7 +48,7 @@ class PodAutoscaling:
     def _samples(self, state: WorkloadState, now: float) -> list[PodSample]:
         spec = state.spec
         sample_time, per_pod_cpu = self.metrics.cpu_sample(spec.name)
-        window = self.metrics.window(spec.name, now)
+        rates = self.metrics.pod_rates(state, now) if spec.autoscaling.kind == "pods" else {}
         samples = []
         for pod in state.pods:
             if pod.node is None:
@@ -63,9 +62,6 @@ class PodAutoscaling:
                 samples.append(PodSample(value, spec.cpu_request, ready, "Running", start_time=pod.started,
                                          ready_time=pod.ready_at if ready else None, sample_time=sample_time))
             else:
-                scraped = window is not None and pod.started is not None and \
-                    now - pod.started >= 2 * A.PROMETHEUS_SCRAPE_INTERVAL
-                value = (window[0] if ready else PROBE_RATE) if scraped else None
-                samples.append(PodSample(value, 0.0, ready, "Running", start_time=pod.started,
+                samples.append(PodSample(rates.get(pod), 0.0, ready, "Running", start_time=pod.started,
                                          ready_time=pod.ready_at if ready else None, sample_time=now))
         return samples

@@ -27,6 +27,8 @@ from stacks.config import AppConfig
 
 __all__ = ["PlanError", "Result", "Simulation"]
 
+STARTED_LONG_AGO = -3600.0  # the starting pods: up and Ready well before every metric window
+
 
 @dataclass
 class Result:
@@ -60,7 +62,9 @@ class Simulation:
         self.cost = 0.0
         self.node_seconds: dict[str, float] = {}
         self.series: dict[str, list[float]] = {"time": [], "pending": [], "nodes": []}
-        self.capacity_times: dict[str, list[float]] = {name: [] for name in self.states}
+        # Each rise of a workload's load: (start, end, seconds until it had capacity or None), in time order.
+        self.rises = {name: [[start, end, None] for start, end in scenario.load_steps(name)] for name in self.states}
+        self.rise_index = dict.fromkeys(self.states, 0)
 
     def _check_types(self) -> None:
         config = self.config
@@ -100,8 +104,11 @@ class Simulation:
         for state in self.states.values():  # the starting pods are up when the plan starts
             for pod in state.pods:
                 if pod.node is not None:
-                    pod.started = pod.ready_at = -A.RATE_WINDOW * 3
+                    pod.started = pod.ready_at = STARTED_LONG_AGO
             state.ready_count = sum(1 for pod in state.pods if pod.node is not None)
+            if state.spec.autoscaling:
+                state.load = self.cursors[state.spec.name].at(0.0)
+                self.metrics.prime(state, STARTED_LONG_AGO)
         cluster.ready_events.clear()
 
     def run(self) -> Result:
@@ -146,17 +153,27 @@ class Simulation:
         waiting = Counter(pod.workload.name for pod in cluster.pending)
         for name, state in self.states.items():
             state.pending_seconds += waiting[name] * self.step
-            if self._has_capacity(state):
-                self.capacity_times[state.spec.name].append(now)
+            self._track_capacity(state, now)
 
-    @staticmethod
-    def _has_capacity(state: WorkloadState) -> bool:
+    def _track_capacity(self, state: WorkloadState, now: float) -> None:
+        """Time to capacity of the current rise of the load, found once as the loop passes it."""
+        rises, index = self.rises[state.spec.name], self.rise_index[state.spec.name]
+        while index < len(rises) and rises[index][1] <= now:
+            index += 1
+        self.rise_index[state.spec.name] = index
+        if index < len(rises) and rises[index][0] <= now and rises[index][2] is None and self._has_capacity(state):
+            rises[index][2] = now - rises[index][0]
+
+    def _has_capacity(self, state: WorkloadState) -> bool:
+        """Enough Ready pods, and (for an autoscaled workload) the true load per pod within the HPA's
+        tolerance of its target, or at maxReplicas. The true load, not the metric the HPA last saw,
+        which lags it by the metric pipeline."""
         if state.ready_count < state.desired:
             return False
         scaling = state.spec.autoscaling
-        if not scaling or state.reported is None or state.desired >= scaling.max_replicas:
+        if not scaling or state.desired >= scaling.max_replicas:
             return True
-        return state.reported <= scaling.target * 1.1
+        return self.metrics.true_value(state) <= scaling.target * 1.1
 
     def _record(self) -> None:
         series, nodes = self.series, self.cluster.nodes
@@ -178,8 +195,7 @@ class Simulation:
     def _summary(self) -> dict:
         workloads_summary = {}
         for name, state in self.states.items():
-            waits = [next((t - start for t in self.capacity_times[name] if start <= t < end), None)
-                     for start, end in self.scenario.load_steps(name)]
+            waits = [wait for _, _, wait in self.rises[name]]
             workloads_summary[name] = {
                 "peak_replicas": state.peak,
                 # From each rise of its load (or replica count) to enough Ready pods; the slowest rise.
