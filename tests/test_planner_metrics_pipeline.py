@@ -10,7 +10,8 @@ from planner import scenario as S
 from planner.cluster import Node, Pod, WorkloadState
 from planner.metrics_pipeline import PROBE_RATE, SCRAPE_SECONDS, MetricsPipeline, prometheus_rate
 from planner.model import duration_seconds, workloads
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
+from tests.context import with_defaults
 
 MINUTE = 60.0
 
@@ -57,13 +58,13 @@ def test_rate_needs_two_samples_in_the_range():
 
 def test_the_scrape_interval_and_windows_are_the_apps():
     assert SCRAPE_SECONDS == duration_seconds(SCRAPE_INTERVAL)
-    found = {w.name: w.autoscaling for w in workloads(parse_config({**cdk_json_context(), "pipeline": {}}))}
+    found = {w.name: w.autoscaling for w in workloads(parse_config(with_defaults({})))}
     assert found["podinfo"].rate_window == 120.0 and "[2m]" in REQUESTS_PER_SECOND_RULE["metricsQuery"]
     assert found["podinfo-keda"].rate_window == 120.0
 
 
 def podinfo(pods: int, load: float) -> tuple[WorkloadState, MetricsPipeline]:
-    spec = next(w for w in workloads(parse_config({**cdk_json_context(), "pipeline": {}})) if w.name == "podinfo")
+    spec = next(w for w in workloads(parse_config(with_defaults({}))) if w.name == "podinfo")
     node = Node("m5.large", "system", 2.0, 8.0, 29, 0.1, 0.0, 0.0)
     state = WorkloadState(spec, [Pod(spec, -3600.0, node, -3600.0, -3600.0) for _ in range(pods)],
                           desired=pods, load=load, ready_count=pods)
@@ -125,7 +126,7 @@ def test_a_deleted_pods_requests_stay_in_the_sum_for_one_window():
 def test_the_hpa_sees_a_load_step_only_as_the_rate_window_fills():
     from planner.simulation import Simulation
 
-    config = parse_config({**cdk_json_context(), "pipeline": {}, "nodeAutoscaler": "none"})
+    config = parse_config(with_defaults({"nodeAutoscaler": "none"}))
     scenario = S.Scenario("step", 600.0, {"podinfo": [(0.0, 0.0), (60.0, 20.0)]})
     result = Simulation(config, scenario, record_every=1.0).run()
     replicas = dict(zip(result.series["time"], result.series["podinfo:replicas"]))
