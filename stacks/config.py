@@ -10,9 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from stacks import setting_bounds as bounds
+from stacks.instance_types import instance_type
+from stacks.quantities import MEMORY, memory_mib
 from stacks.setting_parsers import (
     ACCOUNT_ID,
     ConfigError,
@@ -23,11 +27,6 @@ from stacks.setting_parsers import (
     REGION_NAME,
     WORKLOAD_IDENTITIES,
     AMI_ALIAS,
-    ARM_INSTANCE_TYPE,
-    CPU_QUANTITY,
-    DURATION,
-    MEMORY_QUANTITY,
-    RETENTION,
     availability_zones,
     boolean,
     capacity_types,
@@ -35,7 +34,6 @@ from stacks.setting_parsers import (
     cidrs,
     cluster_name,
     instance_types,
-    integer,
     kubernetes_version,
     log_types,
     node_group_instance_types,
@@ -43,9 +41,9 @@ from stacks.setting_parsers import (
     optional,
     matching,
     principal_arns,
-    retention_days,
+    warning_ids,
 )
-from stacks.versions import DEFAULT_KUBERNETES_VERSION
+from stacks.versions import DEFAULT_KUBERNETES_VERSION, VersionRow
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -59,7 +57,7 @@ class NodeGroupConfig:
 
     @property
     def arm(self) -> bool:
-        return bool(ARM_INSTANCE_TYPE.match(self.instance_types[0]))
+        return instance_type(self.instance_types[0]).architecture == "arm64"
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class ClusterConfig:
 @dataclass(frozen=True)
 class NetworkConfig:
     nat_gateways: int
-    availability_zones: tuple[str, ...]  # empty: two AZs chosen without a lookup
+    availability_zones: tuple[str, ...]  # required with a region; empty: env-agnostic, two AZs
     flow_logs: bool
 
 
@@ -124,6 +122,7 @@ class AppConfig:
     prometheus: PrometheusConfig
     load_generators: bool
     log_retention_days: int
+    acknowledged_warnings: tuple[str, ...]
 
     @property
     def enable_karpenter(self) -> bool:
@@ -145,6 +144,16 @@ class AppConfig:
         }
         return frozenset({"eks"} | {name for name, on in flags.items() if on})
 
+    def version_warnings(self, row: VersionRow, today: date | None = None) -> tuple[tuple[str, str], ...]:
+        """(id, message) of each caveat of a deployed component that is not acknowledged."""
+        found = []
+        for caveat in row.caveats_for(self.enabled_components, today):
+            warning_id = f"eks-scaling:{caveat.component}"
+            if warning_id not in self.acknowledged_warnings:
+                found.append((warning_id, f"{caveat.message}; to acknowledge it, add \"{warning_id}\" to the "
+                                          "acknowledgedWarnings setting (cdk.json or -c)"))
+        return tuple(found)
+
 
 # Every setting: key -> parser. DEFAULTS, the README's settings table and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
@@ -156,38 +165,39 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "publicAccessCidrs": cidrs,
     "adminPrincipalArns": principal_arns,
     "controlPlaneLogging": log_types,
-    "natGateways": lambda key, raw: integer(key, raw, 1, 3),
+    "natGateways": bounds.NAT_GATEWAYS,  # narrowed to the zones used, in parse_config
     "vpcFlowLogs": boolean,
-    "logRetentionDays": retention_days,
+    "logRetentionDays": bounds.LOG_RETENTION_DAYS,
     "availabilityZones": availability_zones,
     "systemNodeInstanceTypes": node_group_instance_types,
-    "systemNodeMinSize": lambda key, raw: integer(key, raw, 1, 1000),
-    "systemNodeDesiredSize": lambda key, raw: integer(key, raw, 1, 1000),
-    "systemNodeMaxSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "systemNodeMinSize": bounds.SYSTEM_NODES,
+    "systemNodeDesiredSize": bounds.SYSTEM_NODES,
+    "systemNodeMaxSize": bounds.SYSTEM_NODES,
     "workloadIdentity": lambda key, raw: choice(key, raw, WORKLOAD_IDENTITIES),
     "enableMetricsServer": boolean,
     "nodeAutoscaler": lambda key, raw: choice(key, raw, NODE_AUTOSCALERS),
     "karpenterInstanceTypes": instance_types,
     "karpenterCapacityTypes": capacity_types,
     "karpenterAmiAlias": matching(AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD"),
-    "karpenterCpuLimit": lambda key, raw: integer(key, raw, 1, 100000),
-    "karpenterMemoryLimit": matching(MEMORY_QUANTITY, "expected a memory quantity such as 1000Gi"),
-    "karpenterConsolidateAfter": matching(DURATION, "expected a duration such as 30s, 5m or 1h30m"),
-    "karpenterControllerCpu": matching(CPU_QUANTITY, "expected a CPU quantity such as 1 or 500m"),
-    "karpenterControllerMemory": matching(MEMORY_QUANTITY, "expected a memory quantity such as 1Gi"),
+    "karpenterCpuLimit": bounds.KARPENTER_CPU_LIMIT,
+    "karpenterMemoryLimit": bounds.KARPENTER_MEMORY_LIMIT,
+    "karpenterConsolidateAfter": bounds.KARPENTER_CONSOLIDATE_AFTER,
+    "karpenterControllerCpu": bounds.KARPENTER_CONTROLLER_CPU,
+    "karpenterControllerMemory": bounds.KARPENTER_CONTROLLER_MEMORY,
     "caNodeInstanceTypes": node_group_instance_types,
-    "caNodeMinSize": lambda key, raw: integer(key, raw, 0, 1000),
-    "caNodeMaxSize": lambda key, raw: integer(key, raw, 1, 1000),
+    "caNodeMinSize": bounds.CA_NODES_MIN,
+    "caNodeMaxSize": bounds.CA_NODES_MAX,
     "clusterAutoscalerExpander": lambda key, raw: choice(key, raw, EXPANDERS),
-    "clusterAutoscalerScaleDownUnneededTime": matching(DURATION, "expected a duration such as 10m or 1h"),
-    "inflateReplicas": lambda key, raw: integer(key, raw, 0, 1000),
-    "testerReplicas": lambda key, raw: integer(key, raw, 0, 1000),
+    "clusterAutoscalerScaleDownUnneededTime": bounds.CA_SCALE_DOWN_UNNEEDED_TIME,
+    "inflateReplicas": bounds.DEMO_REPLICAS,
+    "testerReplicas": bounds.DEMO_REPLICAS,
     "enablePrometheus": boolean,
     "enableKeda": boolean,
-    "prometheusRetention": matching(RETENTION, "expected a retention such as 15d, 12h or 2w"),
-    "prometheusVolumeSize": matching(MEMORY_QUANTITY, "expected a volume size such as 8Gi"),
-    "alertmanagerVolumeSize": matching(MEMORY_QUANTITY, "expected a volume size such as 2Gi"),
+    "prometheusRetention": bounds.PROMETHEUS_RETENTION,
+    "prometheusVolumeSize": bounds.EBS_GP3_VOLUME,
+    "alertmanagerVolumeSize": bounds.EBS_GP3_VOLUME,
     "loadGenerators": boolean,
+    "acknowledgedWarnings": warning_ids,
     # Parsed in full by stacks/pipeline_config.py; {} means no pipeline.
     "pipeline": json_object,
 }
@@ -235,6 +245,7 @@ DEFAULTS: dict[str, Any] = {
     "prometheusVolumeSize": "8Gi",
     "alertmanagerVolumeSize": "2Gi",
     "loadGenerators": False,
+    "acknowledgedWarnings": [],
     "pipeline": {},
 }
 
@@ -251,12 +262,34 @@ def parse_config(context: Mapping[str, Any]) -> AppConfig:
         hint = difflib.get_close_matches(unknown[0], SETTINGS, n=1)
         did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
         raise ConfigError(f"unknown setting {unknown[0]}{did_you_mean}; known settings: " + ", ".join(SETTINGS))
-    missing = [key for key in SETTINGS if key not in context]
+    missing = [key for key in SETTINGS if context.get(key) is None]
     if missing:
-        raise ConfigError(f"setting {missing[0]} is missing; cdk.json lists every setting "
-                          f"(its default: {json.dumps(DEFAULTS[missing[0]])})")
-    values = {key: parse(key, context[key]) for key, parse in SETTINGS.items()}
+        raise _missing(missing[0], context)
+    values = {key: parse(key, context[key]) for key, parse in SETTINGS.items() if key not in _NARROWED}
+    for key, narrow in _NARROWED.items():
+        values[key] = narrow(values)(key, context[key])
     return _build(values)
+
+
+def _missing(key: str, context: Mapping[str, Any]) -> ConfigError:
+    # CDK drops null context values before the app sees them, so a null in cdk.json arrives as missing.
+    if key in context or cdk_json_context().get(key, ...) is None:
+        return ConfigError(f"invalid setting {key}=null: null is not a value; give one "
+                           "(the README's settings table lists what is allowed)")
+    return ConfigError(f"setting {key} is missing; cdk.json lists every setting "
+                       f"(its default: {json.dumps(DEFAULTS[key])})")
+
+
+def _zones_in_use(values: dict[str, Any]) -> int:
+    """Env-agnostic stacks spread over two zones; env-specific ones over the configured zones."""
+    return len(values["availabilityZones"]) or 2
+
+
+# Settings whose range depends on other settings: parsed after them, with the narrowed range.
+_NARROWED: dict[str, Callable[[dict[str, Any]], bounds.Bounded]] = {
+    "natGateways": lambda values: bounds.NAT_GATEWAYS.within(
+        _zones_in_use(values), f"one per availability zone, and {_zones_in_use(values)} zones are used"),
+}
 
 
 def _build(v: dict[str, Any]) -> AppConfig:
@@ -267,13 +300,14 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if zones and not v["region"]:
         raise ConfigError(f"invalid setting availabilityZones={json.dumps(list(zones))}: "
                           "availability zones need the account and region settings")
+    if v["region"] and not zones:
+        raise ConfigError(f"setting availabilityZones is empty: with region={v['region']}, list two or more of "
+                          "its zones that your account has and EKS supports (aws ec2 describe-availability-zones "
+                          f"--region {v['region']}), e.g. [\"{v['region']}a\",\"{v['region']}b\"]")
     if v["region"] and any(not zone.startswith(v["region"]) for zone in zones):
         raise ConfigError(f"invalid setting availabilityZones={json.dumps(list(zones))}: "
                           f"every zone must be in region {v['region']}")
-    az_count = len(zones) or 2
-    if v["natGateways"] > az_count:
-        raise ConfigError(f"invalid setting natGateways={v['natGateways']}: "
-                          f"at most one per availability zone ({az_count})")
+    _check_karpenter_limits(v)
     if v["endpointAccess"] != "public-and-private" and v["publicAccessCidrs"] != OPEN_TO_ALL:
         raise ConfigError(f"invalid setting publicAccessCidrs={json.dumps(list(v['publicAccessCidrs']))}: "
                           "CIDRs can be restricted only with endpointAccess=public-and-private "
@@ -346,7 +380,23 @@ def _build(v: dict[str, Any]) -> AppConfig:
         ),
         load_generators=v["loadGenerators"],
         log_retention_days=v["logRetentionDays"],
+        acknowledged_warnings=v["acknowledgedWarnings"],
     )
+
+
+def _check_karpenter_limits(v: dict[str, Any]) -> None:
+    """A NodePool limit below the smallest allowed instance type lets Karpenter launch nothing."""
+    types = [instance_type(name) for name in v["karpenterInstanceTypes"]]
+    fewest_cpus = min(types, key=lambda row: row.vcpus)
+    least_memory = min(types, key=lambda row: row.memory_mib)
+    if v["karpenterCpuLimit"] < fewest_cpus.vcpus:
+        raise ConfigError(f"invalid setting karpenterCpuLimit={v['karpenterCpuLimit']}: expected at least "
+                          f"{fewest_cpus.vcpus}, the vCPUs of {fewest_cpus.name}, the smallest of "
+                          "karpenterInstanceTypes (below it Karpenter can launch no node)")
+    if memory_mib(v["karpenterMemoryLimit"]) < least_memory.memory_mib:
+        raise ConfigError(f"invalid setting karpenterMemoryLimit={json.dumps(v['karpenterMemoryLimit'])}: expected "
+                          f"at least {MEMORY.to_text(least_memory.memory_mib)}, the memory of {least_memory.name}, the smallest "
+                          "of karpenterInstanceTypes (below it Karpenter can launch no node)")
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:

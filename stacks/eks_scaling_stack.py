@@ -66,7 +66,7 @@ class EksScalingStack(Stack):
             # Env-specific: answer the stack's own AZ lookup with the zones the VPC uses, before any
             # child exists, so that synth needs no lookup (and no credentials).
             self.node.set_context(f"availability-zones:account={config.account}:region={config.region}",
-                                  list(self.availability_zone_names))
+                                  list(config.network.availability_zones))
         self.versions = MATRIX[config.cluster.kubernetes_version]
         self._warn_caveats(self.versions)
 
@@ -157,19 +157,14 @@ class EksScalingStack(Stack):
         return stack
 
     def _warn_caveats(self, versions: VersionRow) -> None:
-        for caveat in versions.caveats_for(self.config.enabled_components):
-            Annotations.of(self).add_warning_v2(f"eks-scaling:{caveat.component}", caveat.message)
+        for warning_id, message in self.config.version_warnings(versions):
+            Annotations.of(self).add_warning_v2(warning_id, message)
 
-    @property
-    def availability_zone_names(self) -> tuple[str, ...]:
-        """Env-specific stacks: the configured zones, or the region's a and b."""
-        region = self.config.region
-        return self.config.network.availability_zones or (f"{region}a", f"{region}b")
 
     def _vpc(self) -> ec2.Vpc:
         network = self.config.network
         if self.config.region:
-            placement = {"availability_zones": list(self.availability_zone_names)}
+            placement = {"availability_zones": list(self.config.network.availability_zones)}
         else:
             placement = {"max_azs": 2}
         vpc = ec2.Vpc(

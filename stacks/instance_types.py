@@ -7,6 +7,7 @@ planner use it).
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +49,10 @@ def instance_type(name: str) -> InstanceType:
     try:
         return INSTANCE_TYPES[name]
     except KeyError:
-        raise UnknownInstanceType(f"{name!r} is not an EC2 instance type known to the table "
-                                  f"(stacks/data/ec2_instance_types.json, {len(INSTANCE_TYPES)} types)") from None
+        close = difflib.get_close_matches(name, INSTANCE_TYPES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UnknownInstanceType(f"{name!r} is not an EC2 instance type{hint}; the known ones are in "
+                                  "stacks/data/ec2_instance_types.json") from None
 
 
 # kube-reserved CPU: a share of each band of the node's millicores, summed, each band's share truncated to

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any, Callable
 
+from stacks.instance_types import UnknownInstanceType, instance_type
 from stacks.versions import MATRIX, SUPPORTED_VERSIONS
 
 
@@ -22,25 +23,21 @@ ENDPOINT_ACCESS = ("public-and-private", "public", "private")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
 NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
-# The retention periods CloudWatch Logs accepts.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
 CAPACITY_TYPES = ("on-demand", "spot")
 # Expanders that need no extra configuration (priority needs a ConfigMap, price is GCE-only).
 EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
 OPEN_TO_ALL = ("0.0.0.0/0",)
+# The components a version caveat can name (AppConfig.enabled_components), and the warning ids they get.
+COMPONENTS = ("eks", "metrics-server", "karpenter", "cluster-autoscaler", "prometheus", "keda")
+WARNING_IDS = tuple(f"eks-scaling:{component}" for component in COMPONENTS)
 
 _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-# Graviton families carry a `g` among the letters after the generation digit (m6g, c7gn, t4g, x2gd).
-ARM_INSTANCE_TYPE = re.compile(r"^([a-z]+\d+[a-z]*g[a-z]*|a1)\.")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ZONE_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$")
+# us-east-1, the region with the most, has six availability zones.
+MAX_AVAILABILITY_ZONES = 6
 AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
-DURATION = re.compile(r"^([0-9]+(s|m|h))+$")
-CPU_QUANTITY = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")
-MEMORY_QUANTITY = re.compile(r"^[0-9]+(Mi|Gi|Ti)$")
-RETENTION = re.compile(r"^[0-9]+(h|d|w|y)$")
 _PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
 
@@ -60,18 +57,6 @@ def boolean(key: str, raw: Any) -> bool:
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
     raise _fail(key, raw, "expected true or false")
-
-
-def integer(key: str, raw: Any, low: int, high: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise _fail(key, raw, f"expected a whole number from {low} to {high}")
-    return value
 
 
 def _list(key: str, raw: Any) -> tuple[str, ...]:
@@ -143,14 +128,16 @@ def instance_types(key: str, raw: Any) -> tuple[str, ...]:
     if not types:
         raise _fail(key, raw, "give at least one EC2 instance type, e.g. m5.large")
     for item in types:
-        if not _INSTANCE_TYPE.match(item):
-            raise _fail(key, raw, f"{item!r} is not an EC2 instance type such as m5.large")
+        try:
+            instance_type(item)
+        except UnknownInstanceType as error:
+            raise _fail(key, raw, str(error)) from None
     return types
 
 
 def node_group_instance_types(key: str, raw: Any) -> tuple[str, ...]:
     types = instance_types(key, raw)
-    if len({bool(ARM_INSTANCE_TYPE.match(item)) for item in types}) > 1:
+    if len({instance_type(item).architecture for item in types}) > 1:
         raise _fail(key, raw, "mix of x86_64 and arm64 instance types: one node group runs one AMI architecture")
     return types
 
@@ -171,19 +158,14 @@ def matching(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str
     return parse
 
 
-def retention_days(key: str, raw: Any) -> int:
-    value = integer(key, raw, 1, 3653)
-    if value not in LOG_RETENTION_DAYS:
-        raise _fail(key, raw, "CloudWatch Logs keeps logs for one of " + ", ".join(map(str, LOG_RETENTION_DAYS))
-                    + " days")
-    return value
-
-
 def cidrs(key: str, raw: Any) -> tuple[str, ...]:
     cidrs = _list(key, raw)
     if not cidrs:
         raise _fail(key, raw, "give at least one IPv4 CIDR, e.g. 203.0.113.0/24")
     for item in cidrs:
+        if "/" not in item:
+            raise _fail(key, raw, f"{item!r} has no prefix length: write {item}/32 for one address, "
+                                  "or a network such as 203.0.113.0/24")
         try:
             network = ipaddress.ip_network(item, strict=True)
         except ValueError:
@@ -212,6 +194,18 @@ def log_types(key: str, raw: Any) -> tuple[str, ...]:
 
 def availability_zones(key: str, raw: Any) -> tuple[str, ...]:
     zones = _list(key, raw)
-    if zones and len(zones) < 2:
-        raise _fail(key, raw, "give at least two availability zones, or none to use the region's a and b")
+    if zones and not 2 <= len(zones) <= MAX_AVAILABILITY_ZONES:
+        raise _fail(key, raw, f"give two to {MAX_AVAILABILITY_ZONES} availability zones of the region")
+    for zone in zones:
+        if not _ZONE_NAME.match(zone):
+            raise _fail(key, raw, f"{zone!r} is not an availability zone name such as eu-west-1a")
     return zones
+
+
+def warning_ids(key: str, raw: Any) -> tuple[str, ...]:
+    """Warning ids to acknowledge; the CLI prints them as 'Annotation::<id>', which is accepted too."""
+    ids = tuple(item.removeprefix("Annotation::") for item in _list(key, raw))
+    for item in ids:
+        if item not in WARNING_IDS:
+            raise _fail(key, raw, f"{item!r} is not a warning of this app; allowed: " + ", ".join(WARNING_IDS))
+    return ids

@@ -35,6 +35,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "kubernetesVersion": "1.34",
         "account": "111122223333",
         "region": "eu-west-1",
+        "availabilityZones": "eu-west-1a,eu-west-1b",
         "endpointAccess": "private",
         "adminPrincipalArns": ADMIN_ARN,
         "natGateways": "2",
@@ -99,9 +100,10 @@ PIPELINE = {
     "connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0b7c5a9e-8f3d-4b1a-9c2e-5d6f7a8b9c0d",
     "stages": [
         {"name": "staging", "account": "222222222222", "region": "eu-west-1",
-         "settings": {"clusterName": "eks-staging", "nodeAutoscaler": "both"}},
+         "settings": {"clusterName": "eks-staging", "nodeAutoscaler": "both",
+                      "availabilityZones": ["eu-west-1a", "eu-west-1b"]}},
         {"name": "prod", "account": "333333333333", "region": "us-east-1", "approval": True,
-         "settings": {"clusterName": "eks-prod"}},
+         "settings": {"clusterName": "eks-prod", "availabilityZones": ["us-east-1a", "us-east-1b"]}},
     ],
 }
 

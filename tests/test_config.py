@@ -90,7 +90,9 @@ BAD_INPUT = [
      'invalid setting kubernetesVersion="1.29": supported Kubernetes versions are 1.33, 1.34, 1.35, 1.36'),
     ({"kubernetesVersion": 1.35}, 'invalid setting kubernetesVersion=1.35: write the version as a string, e.g. "1.35"'),
     ({"systemNodeInstanceTypes": "m5.large,bogus"},
-     "invalid setting systemNodeInstanceTypes=\"m5.large,bogus\": 'bogus' is not an EC2 instance type such as m5.large"),
+     "invalid setting systemNodeInstanceTypes=\"m5.large,bogus\": 'bogus' is not an EC2 instance type; "
+     "the known ones are in stacks/data/ec2_instance_types.json"),
+    ({"caNodeInstanceTypes": "m5.huge"}, "'m5.huge' is not an EC2 instance type (did you mean m5.large?)"),
     ({"systemNodeInstanceTypes": ""}, "give at least one EC2 instance type"),
     ({"systemNodeInstanceTypes": "m5.large,m7g.large"}, "mix of x86_64 and arm64 instance types"),
     ({"systemNodeInstanceTypes": "m5.large,m5.large"}, "the list has duplicates"),
@@ -98,16 +100,24 @@ BAD_INPUT = [
      "invalid system node group sizes min=3 desired=2 max=5: "
      "need systemNodeMinSize <= systemNodeDesiredSize <= systemNodeMaxSize"),
     ({"systemNodeMaxSize": "4", "systemNodeDesiredSize": "5"}, "min=2 desired=5 max=4"),
-    ({"systemNodeMinSize": "0"}, 'invalid setting systemNodeMinSize="0": expected a whole number from 1 to 1000'),
+    ({"systemNodeMinSize": "0"}, 'invalid setting systemNodeMinSize="0": expected a whole number from 1 to 450'),
     ({"systemNodeDesiredSize": "two"}, 'invalid setting systemNodeDesiredSize="two": expected a whole number'),
     ({"systemNodeMaxSize": True}, "invalid setting systemNodeMaxSize=true: expected a whole number"),
-    ({"natGateways": "0"}, 'invalid setting natGateways="0": expected a whole number from 1 to 3'),
-    ({"natGateways": "3"}, "invalid setting natGateways=3: at most one per availability zone (2)"),
+    # Both ends give the same message, with the range the zones in use allow.
+    ({"natGateways": "0"}, 'invalid setting natGateways="0": expected a whole number from 1 to 2 '
+                           "(one per availability zone, and 2 zones are used)"),
+    ({"natGateways": "3"}, 'invalid setting natGateways="3": expected a whole number from 1 to 2 '
+                           "(one per availability zone, and 2 zones are used)"),
+    ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a,eu-west-1b,eu-west-1c",
+      "natGateways": "4"}, "expected a whole number from 1 to 3 (one per availability zone, and 3 zones are used)"),
     ({"endpointAccess": "internal"},
      'invalid setting endpointAccess="internal": expected one of public-and-private, public, private'),
     ({"publicAccessCidrs": "10.0.0.1/8"}, "'10.0.0.1/8' is not an IPv4 CIDR such as 203.0.113.0/24"),
     ({"publicAccessCidrs": "2001:db8::/32"}, "'2001:db8::/32' is not an IPv4 CIDR"),
     ({"publicAccessCidrs": ""}, "give at least one IPv4 CIDR"),
+    ({"publicAccessCidrs": "1.2.3.4"},
+     "invalid setting publicAccessCidrs=\"1.2.3.4\": '1.2.3.4' has no prefix length: write 1.2.3.4/32 for one "
+     "address, or a network such as 203.0.113.0/24"),
     ({"endpointAccess": "public", "publicAccessCidrs": "203.0.113.0/24"},
      'invalid setting publicAccessCidrs=["203.0.113.0/24"]: CIDRs can be restricted only with '
      "endpointAccess=public-and-private (with public, nodes or users would be locked out)"),
@@ -126,26 +136,32 @@ BAD_INPUT = [
     ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "us-east-1a,us-east-1b"},
      "every zone must be in region eu-west-1"),
     ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a"},
-     "give at least two availability zones"),
+     "give two to 6 availability zones of the region"),
+    ({"account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a,west"},
+     "'west' is not an availability zone name such as eu-west-1a"),
+    ({"account": "111122223333", "region": "eu-west-1"},
+     "setting availabilityZones is empty: with region=eu-west-1, list two or more of its zones that your account "
+     "has and EKS supports (aws ec2 describe-availability-zones --region eu-west-1), "
+     'e.g. ["eu-west-1a","eu-west-1b"]'),
     ({"nodeAutoscaler": "keda"},
      'invalid setting nodeAutoscaler="keda": expected one of karpenter, cluster-autoscaler, both, none'),
-    ({"karpenterInstanceTypes": "c5.large,huge"}, "'huge' is not an EC2 instance type such as m5.large"),
+    ({"karpenterInstanceTypes": "c5.large,huge"}, "'huge' is not an EC2 instance type"),
     ({"karpenterCapacityTypes": "reserved"},
      'invalid setting karpenterCapacityTypes="reserved": expected one or both of on-demand, spot'),
     ({"karpenterCapacityTypes": ""}, "expected one or both of on-demand, spot"),
     ({"karpenterAmiAlias": "al2@latest"},
      'invalid setting karpenterAmiAlias="al2@latest": expected al2023@latest or a pinned al2023@vYYYYMMDD'),
-    ({"karpenterCpuLimit": "0"}, "invalid setting karpenterCpuLimit=\"0\": expected a whole number from 1 to 100000"),
-    ({"karpenterMemoryLimit": "1000GB"}, "expected a memory quantity such as 1000Gi"),
-    ({"karpenterConsolidateAfter": "30"}, "expected a duration such as 30s, 5m or 1h30m"),
-    ({"karpenterControllerCpu": "one"}, "expected a CPU quantity such as 1 or 500m"),
-    ({"karpenterControllerMemory": "1G"}, "expected a memory quantity such as 1Gi"),
+    ({"karpenterCpuLimit": "0"}, "invalid setting karpenterCpuLimit=\"0\": expected a whole number from 1 to "),
+    ({"karpenterMemoryLimit": "1000GB"}, "expected a memory quantity from 1Gi to "),
+    ({"karpenterConsolidateAfter": "30"}, "expected a duration from 0s to 2562047h"),
+    ({"karpenterControllerCpu": "one"}, "expected a CPU quantity from 100m to "),
+    ({"karpenterControllerMemory": "1G"}, "expected a memory quantity from 256Mi to "),
     ({"caNodeInstanceTypes": "m5.large,c7g.large"}, "mix of x86_64 and arm64 instance types"),
     ({"caNodeMinSize": "6"}, "invalid Cluster Autoscaler node group sizes min=6 max=5: need caNodeMinSize <= caNodeMaxSize"),
     ({"clusterAutoscalerExpander": "priority"},
      "expected one of least-waste, random, most-pods, least-nodes"),
-    ({"clusterAutoscalerScaleDownUnneededTime": "ten minutes"}, "expected a duration such as 10m or 1h"),
-    ({"inflateReplicas": "-1"}, "expected a whole number from 0 to 1000"),
+    ({"clusterAutoscalerScaleDownUnneededTime": "ten minutes"}, "expected a duration from 0s to 2562047h"),
+    ({"inflateReplicas": "-1"}, "expected a whole number from 0 to 150000"),
     ({"nodeAutoscaler": "cluster-autoscaler", "inflateReplicas": "5"},
      "invalid setting inflateReplicas=5: the inflate demo runs on Karpenter's nodes, "
      "and nodeAutoscaler=cluster-autoscaler has no Karpenter"),
@@ -157,10 +173,10 @@ BAD_INPUT = [
      "invalid settings enableKeda=true with enablePrometheus=false: KEDA's trigger queries the Prometheus server"),
     ({"loadGenerators": "true", "enableMetricsServer": "false", "enablePrometheus": "false", "enableKeda": "false"},
      "invalid setting loadGenerators=true: there is no demo to load"),
-    ({"prometheusRetention": "15 days"}, "expected a retention such as 15d, 12h or 2w"),
-    ({"prometheusVolumeSize": "8G"}, 'invalid setting prometheusVolumeSize="8G": expected a volume size such as 8Gi'),
-    ({"alertmanagerVolumeSize": ""}, "expected a volume size such as 2Gi"),
-    ({"logRetentionDays": "100"}, "invalid setting logRetentionDays=\"100\": CloudWatch Logs keeps logs for one of 1, 3,"),
+    ({"prometheusRetention": "15 days"}, "expected a retention from 2h to 100y"),
+    ({"prometheusVolumeSize": "8G"}, 'invalid setting prometheusVolumeSize="8G": expected a volume size from 1Gi to 64Ti'),
+    ({"alertmanagerVolumeSize": ""}, "expected a volume size from 1Gi to 64Ti"),
+    ({"logRetentionDays": "100"}, "invalid setting logRetentionDays=\"100\": expected one of 1, 3,"),
     ({"vpcFlowLogs": "on"}, 'invalid setting vpcFlowLogs="on": expected true or false'),
     ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
 ]
@@ -172,6 +188,22 @@ def test_bad_input_is_rejected_with_a_clear_message(overrides, message):
         parse(**overrides)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("key", ["natGateways", "clusterName", "pipeline"])
+def test_null_setting_says_null_not_missing(key):
+    with pytest.raises(ConfigError, match=f"^invalid setting {key}=null: null is not a value; give one"):
+        parse(**{key: None})
+
+
+def test_null_in_cdk_json_is_not_reported_as_missing(monkeypatch):
+    # CDK drops null context values before the app reads them: the setting arrives absent.
+    import stacks.config
+    monkeypatch.setattr(stacks.config, "cdk_json_context", lambda: {**cdk_json_context(), "natGateways": None})
+    context = cdk_json_context()
+    del context["natGateways"]
+    with pytest.raises(ConfigError, match="^invalid setting natGateways=null: null is not a value"):
+        parse_config(context)
 
 
 def test_missing_setting_is_an_error():
@@ -203,3 +235,24 @@ def test_settings_load_without_aws_cdk_lib():
     code = ("import sys, stacks.config, stacks.pipeline_config, scripts.verify_cluster; "
             "sys.exit('aws_cdk' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
+
+
+def test_version_warnings_say_how_to_acknowledge_them():
+    from stacks.versions import MATRIX
+    from tests.test_versions import MATRIX_DAY
+    config = parse(kubernetesVersion="1.36")
+    assert config.version_warnings(MATRIX["1.36"], MATRIX_DAY) == ((
+        "eks-scaling:keda",
+        "KEDA 2.20.2 is tested upstream on Kubernetes 1.33-1.35, not 1.36; to acknowledge it, add "
+        '"eks-scaling:keda" to the acknowledgedWarnings setting (cdk.json or -c)'),)
+    # The id as the CDK CLI prints it ("Acknowledge with 'Annotation::eks-scaling:keda'") works too.
+    for given in ("eks-scaling:keda", "Annotation::eks-scaling:keda"):
+        acknowledged = parse(kubernetesVersion="1.36", acknowledgedWarnings=given)
+        assert acknowledged.version_warnings(MATRIX["1.36"], MATRIX_DAY) == ()
+
+
+def test_every_component_has_a_warning_id():
+    from stacks.setting_parsers import COMPONENTS
+    assert parse().enabled_components <= set(COMPONENTS)
+    with pytest.raises(ConfigError, match="'eks-scaling:istio' is not a warning of this app; allowed: eks-scaling:eks,"):
+        parse(acknowledgedWarnings="eks-scaling:istio")

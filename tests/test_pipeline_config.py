@@ -29,7 +29,7 @@ def test_valid_pipeline_from_cli_json():
     assert (staging.name, staging.approval, prod.approval) == ("staging", False, True)
     assert staging.app.node_autoscaler == "both" and prod.app.node_autoscaler == "karpenter"
     assert (prod.app.account, prod.app.region) == ("333333333333", "us-east-1")
-    assert json.loads(staging.overrides) == {"clusterName": "eks-staging", "nodeAutoscaler": "both"}
+    assert json.loads(staging.overrides) == PIPELINE["stages"][0]["settings"]
 
 
 def changed(path: str, value):
@@ -54,11 +54,13 @@ BAD = [
     (changed("1.approval", "yes"), 'invalid setting pipeline.stages[1].approval="yes": expected true or false'),
     (changed("0.settings", {"region": "us-west-2"}),
      "invalid setting pipeline.stages[0].settings: region is set by the stage itself"),
+    (changed("1.settings", {"clusterName": "eks-prod"}),
+     "pipeline stage prod: setting availabilityZones is empty: with region=us-east-1, list two or more"),
     (changed("0.settings", {"kubernetesVersion": "1.29"}),
      'pipeline stage staging: invalid setting kubernetesVersion="1.29": supported Kubernetes versions are'),
     (changed("1.settings", {"clusterName": "eks-staging"}) | {"stages": [
         PIPELINE["stages"][0], {**PIPELINE["stages"][1], "account": "222222222222", "region": "eu-west-1",
-                                "settings": {"clusterName": "eks-staging"}}]},
+                                "settings": PIPELINE["stages"][0]["settings"]}]},
      "two stages deploy cluster eks-staging to account 222222222222 in eu-west-1"),
     ("[1, 2]", 'invalid setting pipeline="[1, 2]": expected a JSON object'),
 ]

@@ -97,8 +97,8 @@ def test_same_seed_same_result_and_seeds_differ():
 
 
 def test_unknown_instance_type_is_a_clear_error():
-    with pytest.raises(PlanError, match="no specs for instance type x9.large"):
-        Simulation(config(karpenterInstanceTypes="x9.large"), S.chapter())
+    with pytest.raises(PlanError, match="no specs for instance type r6i.large"):
+        Simulation(config(karpenterInstanceTypes="r6i.large"), S.chapter())
 
 
 def test_system_nodes_too_small_for_the_controllers_is_a_clear_error():
