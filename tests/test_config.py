@@ -199,8 +199,8 @@ def test_null_setting_says_null_not_missing(key):
 def test_null_in_cdk_json_is_not_reported_as_missing(monkeypatch):
     # CDK drops null context values before the app reads them: the setting arrives absent.
     import stacks.config
-    monkeypatch.setattr(stacks.config, "cdk_json_context", lambda: {**cdk_json_context(), "natGateways": None})
-    context = cdk_json_context()
+    monkeypatch.setattr(stacks.config, "cdk_json_context", lambda: {**DEFAULTS, "natGateways": None})
+    context = with_defaults({})
     del context["natGateways"]
     with pytest.raises(ConfigError, match="^invalid setting natGateways=null: null is not a value"):
         parse_config(context)

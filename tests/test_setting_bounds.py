@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from stacks.config import SETTINGS, ConfigError, cdk_json_context, parse_config
+from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
 from stacks.quantities import CPU, DURATION, MEMORY, RETENTION, Bounded
-
-DEFAULTS = cdk_json_context()
+from tests.context import with_defaults
 
 
 def _is_quantity(key: str, default: object) -> bool:
@@ -57,7 +56,7 @@ def test_values_just_outside_the_range_are_rejected_in_one_line(key):
             parser(key, value)
         assert str(error.value) == f"invalid setting {key}={json.dumps(value)}: {parser.allowed}"
         with pytest.raises(ConfigError, match=f"^invalid setting {key}={json.dumps(value)}: expected ") as error:
-            parse_config({**DEFAULTS, key: value})
+            parse_config(with_defaults({key: value}))
         assert "\n" not in str(error.value)
 
 
@@ -86,7 +85,7 @@ def test_the_ends_of_the_range_are_accepted(key):
 ])
 def test_the_reviewed_values_are_rejected(overrides, message):
     with pytest.raises(ConfigError) as error:
-        parse_config({**DEFAULTS, **overrides})
+        parse_config(with_defaults(overrides))
     assert str(error.value).startswith(message)
 
 
