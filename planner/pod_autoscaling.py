@@ -3,22 +3,29 @@ pipelines (or KEDA), asks planner/hpa.py for a recommendation and applies the sc
 
 from __future__ import annotations
 
+from planner import assumptions as A
 from planner.cluster import Cluster, WorkloadState
-from planner.hpa import SYNC_PERIOD, Behavior, PodSample, replicas_for_external, replicas_for_pods
+from planner.hpa import (DEFAULT_RELEASE, SYNC_PERIOD, Metric, MetricError, Outcome, PodSample, Recommendation,
+                         Release, recommend)
+from planner.hpa_scaling import HorizontalPodAutoscaler
 from planner.keda import Keda
 from planner.metrics_pipeline import MetricsPipeline
 
+# The metric each kind of autoscaling puts in its HPA: (source, target type).
+METRICS = {"cpu": ("Resource", "Utilization"), "pods": ("Pods", "AverageValue"), "keda": ("External", "AverageValue")}
+
 
 class PodAutoscaling:
-    def __init__(self, cluster: Cluster, metrics: MetricsPipeline, keda: Keda, step: float) -> None:
-        self.cluster, self.metrics, self.keda, self.step = cluster, metrics, keda, step
-        self.behaviors: dict[str, Behavior] = {}
+    def __init__(self, cluster: Cluster, metrics: MetricsPipeline, keda: Keda, step: float,
+                 release: Release = DEFAULT_RELEASE) -> None:
+        self.cluster, self.metrics, self.keda, self.step, self.release = cluster, metrics, keda, step, release
+        self.hpas: dict[str, HorizontalPodAutoscaler] = {}
 
     def start(self, state: WorkloadState) -> int:
         """The replicas the workload starts with (its minimum, at least 1)."""
         scaling = state.spec.autoscaling
         low = max(1, scaling.min_replicas)
-        self.behaviors[state.spec.name] = Behavior(low, scaling.max_replicas)
+        self.hpas[state.spec.name] = HorizontalPodAutoscaler(low, scaling.max_replicas, release=self.release)
         return low
 
     def reconcile(self, state: WorkloadState, now: float) -> None:
@@ -27,41 +34,45 @@ class PodAutoscaling:
             self.keda.poll(state, now)
         if now % SYNC_PERIOD >= self.step:
             return
-        current = state.desired
-        if scaling.kind == "keda":
-            if current == 0:
-                return  # KEDA has scaled to zero and paused its HPA
-            total = self.keda.external_metric(state, now)
-            if total is None:
-                return
-            recommendation = replicas_for_external(total, target_average=scaling.target, current_replicas=current)
-        else:
-            if scaling.kind == "pods" and not self.metrics.prometheus_up(now):
-                return  # the custom metrics API cannot answer: the HPA keeps its count
-            recommendation = replicas_for_pods(self._samples(state, now), target=scaling.target,
-                                               current_replicas=current, now=now, resource=scaling.kind == "cpu")
-        state.reported = recommendation.reported
-        desired = self.behaviors[state.spec.name].next_replicas(recommendation.replicas, current, now)
+        hpa, current = self.hpas[state.spec.name], state.desired
+        outcome = self._outcome(state, hpa, now)
+        if isinstance(outcome, Recommendation):
+            state.reported = outcome.current
+        desired = hpa.sync(current, now, [outcome])
         if desired != current:
             self.cluster.scale_to(state, desired)
+
+    def _outcome(self, state: WorkloadState, hpa: HorizontalPodAutoscaler, now: float) -> Outcome:
+        scaling = state.spec.autoscaling
+        metric = Metric(*METRICS[scaling.kind], scaling.target)
+        common = {"spec_replicas": state.desired, "now": now, "tolerances": hpa.tolerances(), "release": self.release}
+        if scaling.kind == "keda":
+            # KEDA's metrics server answers for its External metric (None: an error the HPA sees).
+            return recommend(metric, self._samples(state, now), status_replicas=len(state.pods),
+                             level=self.keda.external_metric(state, now), **common)
+        if scaling.kind == "pods" and not self.metrics.prometheus_up(now):
+            return MetricError("FailedGetPodsMetric", "the custom metrics API cannot reach Prometheus")
+        return recommend(metric, self._samples(state, now), **common)
 
     def _samples(self, state: WorkloadState, now: float) -> list[PodSample]:
         spec = state.spec
         sample_time, per_pod_cpu = self.metrics.cpu_sample(spec.name)
         rates = self.metrics.pod_rates(state, now) if spec.autoscaling.kind == "pods" else {}
         samples = []
+        request = spec.cpu_request or None  # the model reads an absent request as 0
         for pod in state.pods:
             if pod.node is None:
-                samples.append(PodSample(None, spec.cpu_request, False, "Pending", start_time=pod.created,
-                                         ready_time=None))
+                samples.append(PodSample(None, request, "Pending", ready=None, started=None))
                 continue
             ready = pod.ready(now)
+            # The Ready condition turns True at ready_at; until then it is False since the pod started.
+            changed = pod.ready_at if ready else pod.started
             if spec.autoscaling.kind == "cpu":
-                seen = pod.started is not None and sample_time > pod.started
+                seen = sample_time > pod.started
                 value = (per_pod_cpu if ready else 0.001) if seen else None
-                samples.append(PodSample(value, spec.cpu_request, ready, "Running", start_time=pod.started,
-                                         ready_time=pod.ready_at if ready else None, sample_time=sample_time))
+                samples.append(PodSample(value, request, ready=ready, ready_changed=changed, started=pod.started,
+                                         sampled=sample_time, window=A.METRICS_SERVER_RESOLUTION))
             else:
-                samples.append(PodSample(rates.get(pod), 0.0, ready, "Running", start_time=pod.started,
-                                         ready_time=pod.ready_at if ready else None, sample_time=now))
+                samples.append(PodSample(rates.get(pod), ready=ready, ready_changed=changed, started=pod.started,
+                                         sampled=now))
         return samples

@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 from planner import assumptions as A
 from planner.cluster import Cluster, PlanError, WorkloadState
 from planner.cluster_autoscaler import ClusterAutoscaler
+from planner.hpa import Release
 from planner.karpenter import Karpenter
 from planner.keda import Keda
 from planner.metrics_pipeline import MetricsPipeline
@@ -55,7 +56,8 @@ class Simulation:
         self.states = self.cluster.states
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
-        self.pod_autoscaling = PodAutoscaling(self.cluster, self.metrics, Keda(self.cluster, self.metrics, step), step)
+        self.pod_autoscaling = PodAutoscaling(self.cluster, self.metrics, Keda(self.cluster, self.metrics, step), step,
+                                              Release.of(config.cluster.kubernetes_version))
         self.karpenter = Karpenter(self.cluster, config, step) if config.enable_karpenter else None
         self.cluster_autoscaler = ClusterAutoscaler(self.cluster, config, step) \
             if config.enable_cluster_autoscaler else None
