@@ -79,16 +79,14 @@ def test_karpenter_respects_the_node_pool_limits():
 
 def test_keda_falls_back_after_failure_threshold_polls():
     result = run(S.fallback(), nodeAutoscaler="none", enableMetricsServer="false")
-    # 60 requests/s and each pod's probes (0.2/s) at 10 per pod: ceil(60.8 / 10) = 7 once the HPA without
-    # spec.behavior has doubled 2 -> 4 (its limit per sync, max(2 x current, 4)).
-    assert at(result, "podinfo-keda:replicas", 590) == 7
+    assert at(result, "podinfo-keda:replicas", 590) == 6  # 60 requests/s at 10 per pod
     # Prometheus goes at 600 s: after 3 failed polls KEDA serves the fallback, 2 replicas, which
     # the HPA applies once its 300 s scale-down stabilization window has passed.
-    assert at(result, "podinfo-keda:replicas", 870) == 7
+    assert at(result, "podinfo-keda:replicas", 870) == 6
     assert at(result, "podinfo-keda:replicas", 1000) == 2
     # The plain HPA on the custom metric keeps its count while Prometheus is away.
     assert at(result, "podinfo:replicas", 1000) == at(result, "podinfo:replicas", 590)
-    assert at(result, "podinfo-keda:replicas", 1500) == 7  # back on the metric
+    assert at(result, "podinfo-keda:replicas", 1500) == 6  # back on the metric
 
 
 def test_same_seed_same_result_and_seeds_differ():
