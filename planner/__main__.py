@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner import inputs
+from planner import comparison, inputs
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
@@ -107,14 +107,18 @@ def _plan(args: argparse.Namespace) -> None:
         raise InputError("the plot needs matplotlib, which is not installed: "
                          "pip install -r requirements-plan.txt, or pass --no-plot")
     out = inputs.output_folder(args.out)
+    selection = comparison.select({run.label: run.config for run in runs}, scenario)
     results = []
     for run in runs:
         simulation = Simulation(run.config, scenario, seed=args.seed, step=step, prices=prices,
                                 record_every=max(step, min(60.0, scenario.duration / 2000)), label=run.label,
-                                progress=None if args.quiet else Progress(run.label))
+                                progress=None if args.quiet else Progress(run.label),
+                                workload_specs=selection.workloads[run.label])
         results.append(simulation.run())
     print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}")
-    print(summary_table(results))
+    print(summary_table(results, marked=selection.stand_ins))
+    for note in selection.notes:
+        print(note)
     stem = slug(scenario.name)
     try:
         written = [path for result in results for path in write_series(result, out / f"{stem}_{slug(result.label)}")]

@@ -103,12 +103,21 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           float(trigger.get("activationThreshold", 0)),
                                           _rate_window(trigger["query"]))))
     if config.enable_karpenter:
-        cpu, memory, limit = _container_resources("inflate", replicas=0, image="x")
-        found.append(Workload("inflate", cpu, memory, limit, frozenset({"karpenter"}), None))
+        found.append(node_demo("inflate"))
     if config.enable_cluster_autoscaler:
-        cpu, memory, limit = _container_resources("tester", replicas=0, image="x", nodeSelector={})
-        found.append(Workload("tester", cpu, memory, limit, frozenset({"ca"}), None))
+        found.append(node_demo("tester"))
     return found
+
+
+# The node demos and the node group each is pinned to (inflate.yaml: type=karpenter; tester: ca-workers).
+NODE_DEMO_GROUPS = {"inflate": "karpenter", "tester": "ca"}
+
+
+def node_demo(name: str, group: str | None = None) -> Workload:
+    """A node demo's pods, on its own node group or, as a stand-in in a comparison, on `group`."""
+    values = {"nodeSelector": {}} if name == "tester" else {}  # the tester's selector comes from settings
+    cpu, memory, limit = _container_resources(name, replicas=0, image="x", **values)
+    return Workload(name, cpu, memory, limit, frozenset({group or NODE_DEMO_GROUPS[name]}), None)
 
 
 def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:

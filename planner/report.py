@@ -42,9 +42,9 @@ def _cell(value, kind: str) -> str:
     return count_text(value)
 
 
-def summary_table(results: list[Result]) -> str:
+def summary_table(results: list[Result], marked: dict[str, set[str]] | None = None) -> str:
     """One column per run: each workload's peak replicas, time to capacity and pending pod-seconds,
-    then the cluster's peak nodes, node-hours and cost."""
+    then the cluster's peak nodes, node-hours and cost. A workload `marked` for a run gets a * there."""
     rows: list[list[str]] = [["", *(result.label for result in results)]]
     names = sorted({name for result in results for name in result.summary["workloads"]})
     for name in names:
@@ -53,6 +53,7 @@ def summary_table(results: list[Result]) -> str:
                                  ("capacity_reached", "capacity reached", "yes/no"),
                                  ("pending_pod_seconds", "pending pod-seconds", "count")):
             rows.append([f"{name}: {title}", *(_cell(result.summary["workloads"].get(name, {}).get(key), kind)
+                                               + (" *" if name in (marked or {}).get(result.label, ()) else "")
                                                for result in results)])
     for key, title, kind in (("peak_nodes", "cluster: peak nodes", "count"),
                              ("pending_pod_seconds", "cluster: pending pod-seconds", "count"),

@@ -21,7 +21,7 @@ from planner.hpa import Release
 from planner.karpenter import Karpenter
 from planner.keda import Keda
 from planner.metrics_pipeline import MetricsPipeline
-from planner.model import system_pods, workloads
+from planner.model import Workload, system_pods, workloads
 from planner.pod_autoscaling import PodAutoscaling
 from planner.scenario import RATE_WORKLOADS, Scenario
 from stacks.config import AppConfig
@@ -42,7 +42,10 @@ class Simulation:
     def __init__(self, config: AppConfig, scenario: Scenario, *, seed: int = 1, step: float = 1.0,
                  record_every: float = 10.0, prices: dict[str, float] | None = None, label: str = "",
                  progress: Callable[[float], None] | None = None,
-                 latencies: Mapping[str, float] | None = None) -> None:
+                 latencies: Mapping[str, float] | None = None,
+                 workload_specs: list[Workload] | None = None) -> None:
+        """workload_specs: the workloads to plan (default: those the configuration deploys); a comparison
+        passes every run the same ones."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = {name: A.INSTANCE_TYPES[name] for name in A.INSTANCE_TYPES}
@@ -52,7 +55,8 @@ class Simulation:
             self.types[name] = A.InstanceType(self.types[name].vcpu, self.types[name].memory_gib,
                                               self.types[name].max_pods, price)
         self._check_types()
-        self.cluster = Cluster(self.types, workloads(config), random.Random(seed), _latencies(latencies or {}))
+        specs = workloads(config) if workload_specs is None else workload_specs
+        self.cluster = Cluster(self.types, specs, random.Random(seed), _latencies(latencies or {}))
         self.states = self.cluster.states
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
