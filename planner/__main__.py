@@ -19,7 +19,7 @@ from planner.progress import Progress
 from planner.report import duration_text, plot, slug, summary_table, write_series
 from planner.simulation import PlanError, Simulation
 from stacks import config as settings
-from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
+from stacks.config import AppConfig, ConfigError, parse_config
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,7 +72,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def _runs(args: argparse.Namespace) -> list[Run]:
     """The settings run (cdk.json and -c), then one run per --compare, each changing it."""
     overrides = _pairs(args.context, "-c")
-    base = {**cdk_json_context(args.cdk_json or settings.CDK_JSON), "pipeline": {}, **overrides}
+    base = {**_settings_file(args.cdk_json or settings.CDK_JSON), "pipeline": {}, **overrides}
     runs = [Run(" ".join(["settings", *(f"{k}={v}" for k, v in overrides.items())]), parse_config(base))]
     for text in args.compare:
         changed = _pairs(text.split(), "--compare")
@@ -83,6 +83,14 @@ def _runs(args: argparse.Namespace) -> list[Run]:
             raise InputError(f"--compare {label!r} is given twice")
         runs.append(Run(label, parse_config({**base, **changed})))
     return runs
+
+
+def _settings_file(path: Path) -> dict:
+    """cdk.json's context: the settings (read here rather than by stacks.config, so errors name the file)."""
+    data = inputs.read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("context"), dict):
+        raise InputError(f'{path}: no "context" object of settings')
+    return data["context"]
 
 
 def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:

@@ -6,6 +6,8 @@ from typing import Callable
 
 import pytest
 
+from stacks import config as settings
+from tests.context import write_cdk_json
 from tests.synth import CONFIGS, PIPELINE, Synth, synthesize, synthesize_pipeline
 
 
@@ -31,3 +33,9 @@ def default(synth: Callable[[str], Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def pipeline_stack(tmp_path_factory: pytest.TempPathFactory):
     return synthesize_pipeline(PIPELINE, tmp_path_factory.mktemp("pipeline"))
+
+
+@pytest.fixture
+def planner_defaults(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner reads the user's cdk.json by default: planner tests plan with the built-in defaults."""
+    monkeypatch.setattr(settings, "CDK_JSON", write_cdk_json(tmp_path_factory.mktemp("settings"), settings.DEFAULTS))

@@ -14,16 +14,11 @@ from planner import scenario as S
 from planner.__main__ import main
 from planner.progress import Progress
 from planner.report import count_text, duration_text
-from stacks import config as settings
-from tests.context import write_cdk_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def built_in_defaults(tmp_path_factory, monkeypatch):
-    """The planner reads the user's cdk.json by default: these tests plan with the built-in defaults."""
-    monkeypatch.setattr(settings, "CDK_JSON", write_cdk_json(tmp_path_factory.mktemp("settings"), settings.DEFAULTS))
+pytestmark = pytest.mark.usefixtures("planner_defaults")
 
 
 def write(tmp_path: Path, text: str) -> Path:

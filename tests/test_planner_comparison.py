@@ -9,12 +9,15 @@ import pytest
 from planner import scenario as S
 from planner.__main__ import main
 from planner.comparison import select
-from stacks.config import cdk_json_context, parse_config
+from stacks.config import parse_config
 from stacks.setting_parsers import NODE_AUTOSCALERS
+from tests.context import with_defaults
+
+pytestmark = pytest.mark.usefixtures("planner_defaults")
 
 
 def config(**settings: str):
-    return parse_config({**cdk_json_context(), "pipeline": {}, **settings})
+    return parse_config(with_defaults(settings))
 
 
 def names(selection, label: str) -> set[str]:

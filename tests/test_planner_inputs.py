@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from planner.__main__ import main
+from stacks import config
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("planner_defaults")
 
 
 def one_line_error(capsys, argv: list[str]) -> str:
@@ -112,11 +114,23 @@ def test_bad_prices(tmp_path, capsys, text, message):
     assert message in one_line_error(capsys, ["--prices", str(path), "--out", str(tmp_path)])
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"context": {"nodeAutoscaler": "both",}}', "cdk.json:1:39: not valid JSON (Expecting property name"),
+    ('{"app": "python3 app.py"}', 'cdk.json: no "context" object of settings'),
+    ('[]', 'cdk.json: no "context" object of settings'),
+])
+def test_bad_settings_file(tmp_path, capsys, text, message):
+    path = tmp_path / "cdk.json"
+    path.write_text(text)
+    assert message in one_line_error(capsys, ["--cdk-json", str(path), "--out", str(tmp_path)])
+
+
 def test_unreadable_inputs_name_their_file(tmp_path, capsys):
     missing = tmp_path / "nope.json"
     assert f"{missing}: cannot read it (No such file or directory)" in one_line_error(
         capsys, ["--prices", str(missing), "--out", str(tmp_path)])
     assert f"{missing}: cannot read it" in one_line_error(capsys, ["--csv", str(missing), "--out", str(tmp_path)])
+    assert f"{missing}: cannot read it" in one_line_error(capsys, ["--cdk-json", str(missing), "--out", str(tmp_path)])
     (tmp_path / "latin1.json").write_bytes(b'{"m5.large": "\xe9"}')
     assert "latin1.json: not UTF-8 text (byte 14)" in one_line_error(
         capsys, ["--prices", str(tmp_path / "latin1.json"), "--out", str(tmp_path)])
@@ -150,7 +164,8 @@ def test_missing_plotting_library_says_what_to_install(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("args", [["--hours", "nan"], ["--csv", "docs/plan-chapter.png"], ["--step", "20"], ["--seed"]])
 def test_the_command_itself_exits_2_with_one_line(tmp_path, args):
-    result = subprocess.run([sys.executable, "-m", "planner", *args, "--out", str(tmp_path), "--no-plot"],
+    settings = ["--cdk-json", str(config.CDK_JSON)]  # the built-in defaults (planner_defaults)
+    result = subprocess.run([sys.executable, "-m", "planner", *args, *settings, "--out", str(tmp_path), "--no-plot"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
