@@ -23,7 +23,7 @@ NODE_MANAGED_POLICIES = (
 
 
 class Karpenter(Construct):
-    """service account (+ role and policies) -> karpenter-crd chart -> karpenter chart.
+    """service account (+ role and policies) and karpenter-crd chart, side by side -> karpenter chart.
 
     Custom resources (NodePool, EC2NodeClass) go after `chart` and `node_access`, so that
     CloudFormation deletes them while the controller still runs and its nodes can still be drained.
@@ -75,7 +75,6 @@ class Karpenter(Construct):
             cluster=cluster, chart="karpenter-crd", repository=f"{REGISTRY}/karpenter-crd", version=version,
             release="karpenter-crd", namespace="kube-system",
         )
-        self.crd_chart.node.add_dependency(self.service_account, *policies)
 
         resources = {"cpu": controller_cpu, "memory": controller_memory}
         # CRD ownership: the karpenter-crd release owns the CRDs (its templates/), so Helm upgrades them
@@ -103,4 +102,5 @@ class Karpenter(Construct):
                 "controller": {"resources": {"requests": resources, "limits": resources}},
             },
         )
-        self.chart.node.add_dependency(self.crd_chart)
+        # The CRDs need no identity: only the controller waits for both, so they deploy in parallel.
+        self.chart.node.add_dependency(self.crd_chart, self.service_account, *policies)

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import pytest
 
+from tests.deploy_graph import KUBERNETES_TYPES, DeployGraph
 from tests.synth import CONFIGS
 
-KUBERNETES_TYPES = ("Custom::AWSCDK-EKS-HelmChart", "Custom::AWSCDK-EKS-KubernetesResource")
-MAX_CHAIN = 4  # service account -> CRD chart -> controller chart -> custom resources
+MAX_CHAIN = 4  # ARCHITECTURE.md: service account / CRD chart -> controller chart -> custom resources -> demo
 
 
-def longest_kubernetes_chain(template: dict) -> int:
-    """Length, in resources, of the longest DependsOn chain among Helm/kubectl resources."""
-    resources = {key: value for key, value in template.get("Resources", {}).items()
-                 if value["Type"] in KUBERNETES_TYPES or value["Type"] == "Custom::AWSCDK-EKS-ServiceAccount"}
-
-    @cache
-    def depth(key: str) -> int:
-        after = [dep for dep in resources[key].get("DependsOn", []) if dep in resources]
-        return 1 + max((depth(dep) for dep in after), default=0)
-
-    return max((depth(key) for key in resources), default=0)
+def show(graph: DeployGraph, chain: list) -> str:
+    return " -> ".join(f"{file.split('.')[0]}/{key} ({graph.type_of((file, key)).rsplit('-', 1)[-1]})"
+                       for file, key in chain)
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -35,21 +26,31 @@ def test_templates_stay_under_half_of_cloudformation_limits(synth, name):
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_kubernetes_resource_chains_stay_short(synth, name):
-    chains = {file: longest_kubernetes_chain(template) for file, template in synth(name).template_files().items()}
-    assert all(length <= MAX_CHAIN for length in chains.values()), chains
+    graph = DeployGraph.of(synth(name).outdir)
+    chain = graph.longest_kubernetes_chain()
+    print(f"{name}: longest chain of {len(chain)}: {show(graph, chain)}")
+    assert len(chain) <= MAX_CHAIN, show(graph, chain)
 
 
-def test_karpenter_chain_is_the_longest_allowed(default):
-    chains = {file: longest_kubernetes_chain(template) for file, template in default.template_files().items()}
-    karpenter = next(length for file, length in chains.items() if "Karpenter" in file)
-    assert karpenter == MAX_CHAIN  # service account -> CRD chart -> controller chart -> NodePool
+def _stack(resources: dict) -> dict:
+    return {"Resources": {key: {"Type": KUBERNETES_TYPES[1], **value} for key, value in resources.items()}}
 
 
-def test_chain_length_counts_dependencies():
-    template = {"Resources": {
-        "A": {"Type": KUBERNETES_TYPES[0]},
-        "B": {"Type": KUBERNETES_TYPES[1], "DependsOn": ["A"]},
-        "C": {"Type": KUBERNETES_TYPES[1], "DependsOn": ["B", "Other"]},
-        "Other": {"Type": "AWS::IAM::Role"},
+def test_chains_are_measured_across_nested_stacks(tmp_path):
+    digest = "0" * 64
+    parent = {"Resources": {
+        "Chart": {"Type": KUBERNETES_TYPES[0]},
+        "Role": {"Type": "AWS::IAM::Role"},
+        "Manifest": {"Type": KUBERNETES_TYPES[1], "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}},
+                     "DependsOn": "Chart"},
+        "Nested": {"Type": "AWS::CloudFormation::Stack", "DependsOn": ["Manifest"],
+                   "Properties": {"TemplateURL": {"Fn::Join": ["", ["https://s3/", f"{digest}.json"]]}}},
+        "AfterNested": {"Type": KUBERNETES_TYPES[1], "Properties": {"Value": {"Fn::GetAtt": ["Nested", "Outputs.X"]}}},
     }}
-    assert longest_kubernetes_chain(template) == 3
+    nested = _stack({"First": {}, "Second": {"Properties": {"Text": {"Fn::Sub": "${First.Name}"}}}, "Alone": {}})
+    (tmp_path / "Parent.template.json").write_text(json.dumps(parent))
+    (tmp_path / "Nested.nested.template.json").write_text(json.dumps(nested))
+    (tmp_path / "Parent.assets.json").write_text(json.dumps(
+        {"files": {digest: {"source": {"path": "Nested.nested.template.json"}}}}))
+    graph = DeployGraph.of(tmp_path)
+    assert [key for _, key in graph.longest_kubernetes_chain()] == ["Chart", "Manifest", "First", "Second", "AfterNested"]

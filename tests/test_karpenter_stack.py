@@ -212,8 +212,9 @@ def test_both_mode_taints_the_node_pool_and_allows_spot(synth):
     assert pool["template"]["spec"]["requirements"][0]["values"] == ["on-demand", "spot"]
 
 
-def test_order_service_account_crds_controller_node_pool(karpenter):
-    """Deploy in this order; CloudFormation deletes in reverse, so the NodePool goes while Karpenter runs."""
+def test_order_service_account_and_crds_then_controller_then_node_pool(karpenter):
+    """Deploy in this order; CloudFormation deletes in reverse, so the NodePool goes while Karpenter runs.
+    The CRD chart needs no identity, so it deploys in parallel with the service account."""
     resources = karpenter.to_json()["Resources"]
 
     def key_of(predicate):
@@ -224,9 +225,9 @@ def test_order_service_account_crds_controller_node_pool(karpenter):
     controller = key_of(lambda r: r["Type"] == HELM and r["Properties"]["Chart"] == "karpenter")
     node_pool = key_of(lambda r: r["Type"] == MANIFEST and "NodePool" in str(r["Properties"]["Manifest"]))
     access = key_of(lambda r: r["Type"] == "AWS::EKS::AccessEntry")
-    assert service_account in resources[crd]["DependsOn"]
-    assert crd in resources[controller]["DependsOn"]
+    assert {crd, service_account} <= set(resources[controller]["DependsOn"])
+    assert service_account not in resources[crd].get("DependsOn", [])
     assert {controller, access} <= set(resources[node_pool]["DependsOn"])
-    # The controller's permissions outlive the NodePool too: they come before the CRD chart.
+    # The controller's permissions outlive the NodePool too: they come before the controller.
     policies = set(karpenter.find_resources("AWS::IAM::ManagedPolicy"))
-    assert policies <= set(resources[crd]["DependsOn"])
+    assert policies <= set(resources[controller]["DependsOn"])
