@@ -10,16 +10,19 @@ import re
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE
 from planner import assumptions as A
+from planner.hpa_scaling import Behavior, Policy, ScalingRules
 from stacks.config import AppConfig
 
 
 
 @dataclass(frozen=True)
 class Autoscaling:
-    kind: str  # "cpu" (Resource utilization), "pods" (Pods average value), "keda" (External average value)
+    kind: str  # "cpu" (a Resource metric), "pods" (a Pods metric), "keda" (KEDA's External metric)
     target: float
     min_replicas: int
     max_replicas: int
+    target_type: str  # Utilization, AverageValue or Value
+    behavior: Behavior | None  # the HPA's spec.behavior; None: not set
     polling_interval: float = 0.0
     cooldown: float = 0.0
     fallback_threshold: int = 0
@@ -60,9 +63,29 @@ def _container_resources(manifest: str, **values) -> tuple[float, float, float |
             quantity(limit, memory=False) if limit else None)
 
 
-def _hpa(manifest: str, **values) -> tuple[int, int, dict]:
+def _hpa(manifest: str, **values) -> tuple[int, int, dict, Behavior | None]:
     (hpa,) = load_manifest(manifest, **values)
-    return hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"], hpa["spec"]["metrics"][0]
+    spec = hpa["spec"]
+    return spec["minReplicas"], spec["maxReplicas"], spec["metrics"][0], behavior(spec.get("behavior"))
+
+
+def behavior(spec: dict | None) -> Behavior | None:
+    """An autoscaling/v2 spec.behavior (or a ScaledObject's advanced.horizontalPodAutoscalerConfig.behavior)."""
+    if spec is None:
+        return None
+
+    def rules(direction: dict | None) -> ScalingRules | None:
+        if direction is None:
+            return None
+        policies = direction.get("policies")
+        tolerance = direction.get("tolerance")
+        return ScalingRules(
+            None if policies is None else tuple(Policy(p["type"], int(p["value"]), int(p["periodSeconds"]))
+                                                for p in policies),
+            direction.get("stabilizationWindowSeconds"), direction.get("selectPolicy"),
+            None if tolerance is None else quantity(tolerance, memory=False))
+
+    return Behavior(rules(spec.get("scaleUp")), rules(spec.get("scaleDown")))
 
 
 def _rate_window(query: str) -> float:
@@ -78,16 +101,18 @@ def workloads(config: AppConfig) -> list[Workload]:
     found = []
     if config.enable_metrics_server:
         cpu, memory, limit = _container_resources("php-apache", namespace="php-apache", image="x")
-        low, high, metric = _hpa("php-apache-hpa", namespace="php-apache")
-        target = metric["resource"]["target"]["averageUtilization"]
+        low, high, metric, rules = _hpa("php-apache-hpa", namespace="php-apache")
+        target = metric["resource"]["target"]
         found.append(Workload("php-apache", cpu, memory, limit, frozenset(general),
-                              Autoscaling("cpu", float(target), low, high)))
+                              Autoscaling("cpu", float(target["averageUtilization"]), low, high, target["type"],
+                                          rules)))
     if config.enable_prometheus:
         cpu, memory, limit = _container_resources("podinfo", name="podinfo", namespace="podinfo", image="x")
-        low, high, metric = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
-        target = float(metric["pods"]["target"]["averageValue"])
+        low, high, metric, rules = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
+        target = metric["pods"]["target"]
         found.append(Workload("podinfo", cpu, memory, limit, frozenset(general),
-                              Autoscaling("pods", target, low, high,
+                              Autoscaling("pods", quantity(target["averageValue"], memory=False), low, high,
+                                          target["type"], rules,
                                           rate_window=_rate_window(REQUESTS_PER_SECOND_RULE["metricsQuery"]))))
     if config.enable_keda:
         cpu, memory, limit = _container_resources("podinfo", name="podinfo-keda", namespace="podinfo-keda", image="x")
@@ -95,9 +120,13 @@ def workloads(config: AppConfig) -> list[Workload]:
                                   prometheusUrl="x")
         spec = scaled["spec"]
         trigger = spec["triggers"][0]["metadata"]
+        # KEDA's HPA: the trigger's metricType (default AverageValue), and advanced.horizontalPodAutoscalerConfig.
+        hpa_config = spec.get("advanced", {}).get("horizontalPodAutoscalerConfig", {})
         found.append(Workload("podinfo-keda", cpu, memory, limit, frozenset(general),
                               Autoscaling("keda", float(trigger["threshold"]), spec["minReplicaCount"],
-                                          spec["maxReplicaCount"], float(spec["pollingInterval"]),
+                                          spec["maxReplicaCount"],
+                                          spec["triggers"][0].get("metricType", "AverageValue"),
+                                          behavior(hpa_config.get("behavior")), float(spec["pollingInterval"]),
                                           float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
                                           spec["fallback"]["replicas"],
                                           float(trigger.get("activationThreshold", 0)),

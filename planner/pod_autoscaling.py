@@ -11,8 +11,8 @@ from planner.hpa_scaling import HorizontalPodAutoscaler
 from planner.keda import Keda
 from planner.metrics_pipeline import MetricsPipeline
 
-# The metric each kind of autoscaling puts in its HPA: (source, target type).
-METRICS = {"cpu": ("Resource", "Utilization"), "pods": ("Pods", "AverageValue"), "keda": ("External", "AverageValue")}
+# The metric source each kind of autoscaling puts in its HPA.
+SOURCES = {"cpu": "Resource", "pods": "Pods", "keda": "External"}
 
 
 class PodAutoscaling:
@@ -25,7 +25,7 @@ class PodAutoscaling:
         """The replicas the workload starts with (its minimum, at least 1)."""
         scaling = state.spec.autoscaling
         low = max(1, scaling.min_replicas)
-        self.hpas[state.spec.name] = HorizontalPodAutoscaler(low, scaling.max_replicas, release=self.release)
+        self.hpas[state.spec.name] = HorizontalPodAutoscaler(low, scaling.max_replicas, scaling.behavior, self.release)
         return low
 
     def reconcile(self, state: WorkloadState, now: float) -> None:
@@ -44,7 +44,7 @@ class PodAutoscaling:
 
     def _outcome(self, state: WorkloadState, hpa: HorizontalPodAutoscaler, now: float) -> Outcome:
         scaling = state.spec.autoscaling
-        metric = Metric(*METRICS[scaling.kind], scaling.target)
+        metric = Metric(SOURCES[scaling.kind], scaling.target_type, scaling.target)
         common = {"spec_replicas": state.desired, "now": now, "tolerances": hpa.tolerances(), "release": self.release}
         if scaling.kind == "keda":
             # KEDA's metrics server answers for its External metric (None: an error the HPA sees).

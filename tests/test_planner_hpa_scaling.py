@@ -4,11 +4,18 @@ test and case. Upstream's test binary sets scaleUpLimitFactor to 8; the cases he
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from planner import scenario as S
 from planner.hpa import MetricError, Recommendation, Release
 from planner.hpa_scaling import (Behavior, HorizontalPodAutoscaler, Policy, ScalingRules, combine,
                                  replicas_change_per_period)
+from planner.model import behavior, workloads
+from planner.simulation import Simulation
+from stacks.config import parse_config
+from tests.context import with_defaults
 
 NOW = 10_000.0
 
@@ -306,3 +313,34 @@ def test_per_hpa_tolerance_by_release(minor, tolerances):
 def test_scaling_rules_are_validated_as_the_api_server_does(bad, message):
     with pytest.raises(ValueError, match=message):
         ScalingRules(**bad)
+
+
+def test_spec_behavior_is_read_as_the_api_writes_it():
+    parsed = behavior({"scaleUp": {"policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}],
+                                   "selectPolicy": "Min", "tolerance": "50m"},
+                       "scaleDown": {"stabilizationWindowSeconds": 60}})
+    assert parsed == Behavior(ScalingRules((Policy("Pods", 2, 60),), None, "Min", 0.05), ScalingRules(window=60))
+    assert behavior(None) is None
+    assert behavior({}) == Behavior()  # set but empty: every default applies
+
+
+def test_the_apps_hpas_have_no_spec_behavior_and_take_the_older_path():
+    specs = workloads(parse_config(with_defaults({"enableKeda": "true", "enablePrometheus": "true"})))
+    scaled = {spec.name: spec.autoscaling for spec in specs if spec.autoscaling}
+    assert {name: (a.target_type, a.behavior) for name, a in scaled.items()} == {
+        "php-apache": ("Utilization", None), "podinfo": ("AverageValue", None), "podinfo-keda": ("AverageValue", None)}
+
+
+def test_the_planner_runs_the_behavior_path_when_behavior_is_set():
+    # The chapter's first step: php-apache at 240 % of a 50 % target asks for 5 replicas. Without
+    # spec.behavior the HPA may only double (1 -> 4 in that sync); with the defaults, + 4 pods (1 -> 5).
+    config = parse_config(with_defaults({"nodeAutoscaler": "none"}))
+    plain = workloads(config)
+    set_behavior = [dataclasses.replace(spec, autoscaling=dataclasses.replace(
+        spec.autoscaling, behavior=Behavior())) if spec.autoscaling else spec for spec in plain]
+    first = {}
+    for label, specs in (("without", plain), ("with", set_behavior)):
+        result = Simulation(config, S.chapter(), record_every=5.0, workload_specs=specs).run()
+        times = result.series["time"]
+        first[label] = result.series["php-apache:replicas"][times.index(60.0)]
+    assert first == {"without": 4, "with": 5}
