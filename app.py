@@ -7,6 +7,7 @@ import aws_cdk as cdk
 
 from stacks.config import ConfigError, cdk_json_context, parse_config
 from stacks.pipeline_config import parse_pipeline
+from stacks.system_fit import check_system_fit
 
 
 def main() -> None:
@@ -17,6 +18,8 @@ def main() -> None:
     try:
         config = parse_config(context)
         pipeline = parse_pipeline(context)
+        for deployed in [stage.app for stage in pipeline.stages] if pipeline else [config]:
+            check_system_fit(deployed)
     except ConfigError as error:
         sys.exit(f"error: {error}")
     # Imported after parsing, so that a bad setting fails fast, before the stack modules load.

@@ -41,6 +41,7 @@ class Karpenter(Construct):
         node_selector: Mapping[str, str],
         controller_cpu: str,
         controller_memory: str,
+        replicas: int,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -96,7 +97,7 @@ class Karpenter(Construct):
             values={
                 "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name},
                 "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
-                "replicas": 2,
+                "replicas": replicas,
                 "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
                 "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
                 "controller": {"resources": {"requests": resources, "limits": resources}},

@@ -12,7 +12,7 @@ REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 
 
 class MetricsServer(Construct):
-    """Two replicas spread over nodes, a PodDisruptionBudget, pinned to the given nodes."""
+    """Replicas spread over nodes, a PodDisruptionBudget, pinned to the given nodes."""
 
     def __init__(
         self,
@@ -22,7 +22,7 @@ class MetricsServer(Construct):
         cluster: eks.ICluster,
         chart_version: str,
         node_selector: Mapping[str, str],
-        replicas: int = 2,
+        replicas: int,
     ) -> None:
         super().__init__(scope, construct_id)
         release = "metrics-server"

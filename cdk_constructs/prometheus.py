@@ -77,6 +77,7 @@ class PrometheusAdapter(Construct):
         chart_version: str,
         namespace: IDependable,
         node_selector: Mapping[str, str],
+        replicas: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.chart = eks.HelmChart(
@@ -88,7 +89,7 @@ class PrometheusAdapter(Construct):
                 # rules.external and rules.resource stay unset: KEDA owns external.metrics.k8s.io and
                 # metrics-server owns metrics.k8s.io.
                 "rules": {"default": False, "custom": [REQUESTS_PER_SECOND_RULE]},
-                "replicas": 2,
+                "replicas": replicas,
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
                 "nodeSelector": dict(node_selector),
             },

@@ -11,6 +11,7 @@ from constructs import Construct
 from cdk_constructs.karpenter import Karpenter
 from cdk_constructs.karpenter_node_pool import KarpenterNodePool
 from stacks.config import KarpenterConfig
+from stacks.controller_footprints import KARPENTER_REPLICAS
 from stacks.versions import VersionRow
 
 # With nodeAutoscaler=both, Karpenter's nodes carry this taint: only workloads that tolerate it
@@ -42,6 +43,7 @@ class KarpenterStack(NestedStack):
             node_selector=system_node_labels,
             controller_cpu=settings.controller_cpu,
             controller_memory=settings.controller_memory,
+            replicas=KARPENTER_REPLICAS,
         )
         self.node_pool = KarpenterNodePool(
             self, "NodePool",

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from cdk_constructs.cpu_scaled_app import CpuScaledApp
 from cdk_constructs.metrics_server import MetricsServer
+from stacks.controller_footprints import METRICS_SERVER_REPLICAS
 from stacks.versions import PHP_APACHE_IMAGE, VersionRow
 
 
@@ -27,5 +28,6 @@ class MetricsStack(NestedStack):
         metrics_server = MetricsServer(
             self, "MetricsServer",
             cluster=cluster, chart_version=versions.metrics_server_chart, node_selector=system_node_labels,
+            replicas=METRICS_SERVER_REPLICAS,
         )
         CpuScaledApp(self, "PhpApache", cluster=cluster, image=PHP_APACHE_IMAGE, metrics_api=metrics_server.chart)

@@ -12,6 +12,7 @@ from cdk_constructs.ebs_csi_driver import EbsCsiDriver
 from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
 from stacks.config import PrometheusConfig
+from stacks.controller_footprints import PROMETHEUS_ADAPTER_REPLICAS
 from stacks.versions import PODINFO_IMAGE, VersionRow
 
 
@@ -41,6 +42,7 @@ class PrometheusStack(NestedStack):
             self, "Adapter",
             cluster=cluster, chart_version=versions.prometheus_adapter_chart,
             namespace=self.prometheus.storage, node_selector=system_node_labels,
+            replicas=PROMETHEUS_ADAPTER_REPLICAS,
         )
         CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE,
                                   metrics_api=self.adapter.chart)
