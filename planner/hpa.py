@@ -174,11 +174,8 @@ def recommend(metric: Metric, pods: Sequence[PodSample], *, spec_replicas: int, 
                                  metric.source == "External" and release.caps_external_average_value)
     cpu = metric.source == "Resource" and metric.resource == "cpu"
     failed = "FailedGetResourceMetric" if metric.source == "Resource" else "FailedGetPodsMetric"
-    if not any(pod.value is not None for pod in pods):
-        return MetricError(failed, f"unable to get metric {metric.resource if metric.source == 'Resource' else ''}: "
-                                   "no metrics returned")
-    if not pods:
-        return MetricError(failed, "no pods returned by selector while calculating replica count")
+    if not any(pod.value is not None for pod in pods):  # also when the selector lists no pod
+        return MetricError(failed, "no metrics returned from the metrics API")
     ready, unready, missing = group_pods(pods, cpu, now, cpu_initialization_period, initial_readiness_delay)
     if not ready:
         return MetricError(failed, "did not receive metrics for targeted pods (pods might be unready)")

@@ -1,5 +1,6 @@
 """The HorizontalPodAutoscalers: each sync builds the pods as the HPA sees them from the metric
-pipelines (or KEDA), asks planner/hpa.py for a recommendation and applies the scaling behavior."""
+pipelines (or KEDA), asks planner/hpa.py for the metric's recommendation and planner/hpa_scaling.py for
+the replicas the HPA sets."""
 
 from __future__ import annotations
 

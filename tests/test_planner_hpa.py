@@ -8,7 +8,6 @@ metric names that match no pod are left out: the planner has one container and o
 
 from __future__ import annotations
 
-import math
 
 import pytest
 
