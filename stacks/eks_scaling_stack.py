@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.encrypted_logs import EncryptedLogs
+from cdk_constructs.manifests import load_manifest
 from cdk_constructs.node_group import ManagedNodeGroup
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
@@ -28,6 +29,8 @@ from stacks.versions import MATRIX, VersionRow
 
 # Controllers select the system node group by this label (ARCHITECTURE.md rule 6).
 SYSTEM_NODE_LABELS = {"role": "system"}
+# The Kubernetes group of the pipeline's verifier: bound to manifests/verifier-rbac.yaml's ClusterRole.
+VERIFIER_GROUP = "eks-scaling-verifier"
 
 _IDENTITY_TYPES = {"pod-identity": eks.IdentityType.POD_IDENTITY, "irsa": eks.IdentityType.IRSA}
 
@@ -53,6 +56,16 @@ def verifier_role_name(cluster_name: str, region: str) -> str:
     """The role a delivery pipeline assumes to verify a deployed cluster: unique per cluster and region."""
     digest = hashlib.sha256(f"{cluster_name}/{region}".encode()).hexdigest()[:8]
     return f"eks-scaling-verify-{cluster_name[:32]}-{digest}"
+
+
+def verify_step_role_name(cluster_name: str, account: str, region: str) -> str:
+    """The pipeline's Verify step's CodeBuild role, the only principal the verifier role trusts.
+
+    Named, so that the stage (another account) can name it in its trust policy; unique per verified
+    cluster, so that pipelines sharing an account do not collide.
+    """
+    digest = hashlib.sha256(f"{account}/{region}/{cluster_name}".encode()).hexdigest()[:8]
+    return f"eks-scaling-verify-step-{cluster_name[:24]}-{digest}"
 
 
 class EksScalingStack(Stack):
@@ -108,16 +121,26 @@ class EksScalingStack(Stack):
         CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
 
     def _verifier_access(self, account: str) -> None:
-        """A read-only role the pipeline's verification step assumes, with a cluster access entry."""
+        """A role only the pipeline's Verify step may assume, reading what scripts/verify_cluster.py reads."""
+        cluster_name, region = self.config.cluster.name, self.config.region or self.region
+        step_role_name = verify_step_role_name(cluster_name, self.config.account or self.account, region)
+        step_role = f"arn:{self.partition}:iam::{account}:role/{step_role_name}"
         role = iam.Role(
             self, "VerifierRole",
-            role_name=verifier_role_name(self.config.cluster.name, self.config.region or self.region),
-            assumed_by=iam.AccountPrincipal(account),
+            role_name=verifier_role_name(cluster_name, region),
+            # The account principal with a condition, not the role ARN itself: IAM would pin a role
+            # principal to the role's unique id, and a recreated step role would lose access.
+            assumed_by=iam.AccountPrincipal(account).with_conditions({"ArnEquals": {"aws:PrincipalArn": step_role}}),
             description="Post-deploy verification of the EKS scaling cluster (read-only)",
         )
         role.add_to_policy(iam.PolicyStatement(actions=["eks:DescribeCluster"], resources=[self.cluster.cluster_arn]))
-        self.cluster.grant_access("VerifierAccess", role.role_arn, [eks.AccessPolicy.from_access_policy_name(
-            "AmazonEKSAdminViewPolicy", access_scope_type=eks.AccessScopeType.CLUSTER)])
+        # Kubernetes RBAC through a group, no EKS access policy (AmazonEKSAdminViewPolicy reads every
+        # Secret). Same construct path as the grant_access entry it replaces: the entry updates in place.
+        access = eks.AccessEntry(self.cluster, "VerifierAccess", cluster=self.cluster, principal=role.role_arn,
+                                 access_policies=[])
+        access.node.default_child.add_property_override("KubernetesGroups", [VERIFIER_GROUP])
+        eks.KubernetesManifest(self, "VerifierRbac", cluster=self.cluster,
+                               manifest=load_manifest("verifier-rbac", group=VERIFIER_GROUP))
         self.verifier_role = role
 
     def _workloads(self) -> NestedStack | None:

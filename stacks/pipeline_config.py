@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from stacks.config import ACCOUNT_ID, REGION_NAME, AppConfig, ConfigError, parse_config
+from stacks.config import ACCOUNT_ID, OPEN_TO_ALL, REGION_NAME, AppConfig, ConfigError, parse_config
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _CONNECTION_ARN = re.compile(
@@ -20,7 +20,7 @@ _CONNECTION_ARN = re.compile(
 _STAGE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
 PIPELINE_KEYS = {"account", "region", "repository", "branch", "connectionArn", "stages"}
-STAGE_KEYS = {"name", "account", "region", "approval", "settings"}
+STAGE_KEYS = {"name", "account", "region", "approval", "verify", "settings"}
 # Settings a stage may not override: the stage's own account/region decide them.
 STAGE_OWNED = {"account", "region", "pipeline"}
 
@@ -31,6 +31,7 @@ class StageConfig:
     account: str
     region: str
     approval: bool
+    verify: bool  # the pipeline checks the deployed cluster (scripts/verify_cluster.py)
     overrides: str  # the stage's settings as JSON, for the post-deploy verification
     app: AppConfig
 
@@ -80,9 +81,7 @@ def _stage(context: Mapping[str, Any], index: int, raw: Any) -> StageConfig:
     name = _match(f"{where}.name", raw["name"], _STAGE_NAME, "a name of letters, digits and hyphens")
     account = _match(f"{where}.account", raw["account"], ACCOUNT_ID, "a 12-digit AWS account id")
     region = _match(f"{where}.region", raw["region"], REGION_NAME, "an AWS region such as eu-west-1")
-    approval = raw.get("approval", False)
-    if not isinstance(approval, bool):
-        raise ConfigError(f"invalid setting {where}.approval={json.dumps(approval)}: expected true or false")
+    approval, verify = (_flag(where, raw, key, default) for key, default in (("approval", False), ("verify", True)))
     overrides = raw.get("settings", {})
     if not isinstance(overrides, dict):
         raise ConfigError(f"invalid setting {where}.settings: expected an object of app settings")
@@ -93,8 +92,39 @@ def _stage(context: Mapping[str, Any], index: int, raw: Any) -> StageConfig:
         app = parse_config({**context, **overrides, "account": account, "region": region, "pipeline": {}})
     except ConfigError as error:
         raise ConfigError(f"pipeline stage {name}: {error}") from None
-    return StageConfig(name=name, account=account, region=region, approval=approval,
+    if verify:
+        _check_reachable(name, app)
+    return StageConfig(name=name, account=account, region=region, approval=approval, verify=verify,
                        overrides=json.dumps(overrides, sort_keys=True), app=app)
+
+
+def _flag(where: str, raw: dict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"invalid setting {where}.{key}={json.dumps(value)}: expected true or false")
+    return value
+
+
+def _check_reachable(name: str, app: AppConfig) -> None:
+    """The Verify step runs in CodeBuild outside any VPC: it reaches only a public endpoint open to all.
+
+    Running it inside the stage's VPC is not an option: the VPC belongs to the stage's account and is
+    created by the stage's own stack after the pipeline's, so the pipeline's CodeBuild project could
+    attach to it only through a VPC shared into the pipeline account and IDs looked up at synth
+    (which must stay offline). CodeBuild's public addresses are AWS ranges that change over time, so
+    CIDRs that happen to include them today would break verification later.
+    """
+    cluster = app.cluster
+    instead = (f'or set "verify": false on stage {name} and run scripts.verify_cluster from a network '
+               "that reaches the endpoint")
+    if cluster.endpoint_access == "private":
+        raise ConfigError(f"pipeline stage {name}: endpointAccess=private cannot be verified by the pipeline, "
+                          "whose Verify step runs in CodeBuild outside the cluster's VPC; use "
+                          f"public-and-private, {instead}")
+    if cluster.public_access_cidrs != OPEN_TO_ALL:
+        raise ConfigError(f"pipeline stage {name}: publicAccessCidrs={json.dumps(list(cluster.public_access_cidrs))} "
+                          "would block the pipeline's Verify step, which runs in CodeBuild from AWS addresses "
+                          f"that change; allow 0.0.0.0/0, {instead}")
 
 
 def _distinct(stages: tuple[StageConfig, ...]) -> None:

@@ -12,9 +12,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
-from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name
+from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
 from stacks.nag import acknowledge_known_findings
 from stacks.pipeline_config import PipelineConfig, StageConfig
+from stacks.versions import CDK_ASSETS_VERSION
 
 # The README's own commands: `make test` and `make synth` set up .venv and node_modules themselves.
 SYNTH_COMMANDS = ["make test", "make synth"]
@@ -28,7 +29,7 @@ class EksScalingStage(Stage):
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, verifier_account: str) -> None:
         super().__init__(scope, construct_id, env=Environment(account=stage.account, region=stage.region))
-        self.stack = add_eks_scaling_stack(self, stage.app, verifier_account=verifier_account)
+        self.stack = add_eks_scaling_stack(self, stage.app, verifier_account=verifier_account if stage.verify else None)
         acknowledge_known_findings(self)
 
 
@@ -43,6 +44,7 @@ class PipelineStack(Stack):
             pipeline_type=codepipeline.PipelineType.V2,
             self_mutation=True,
             cli_version=CDK_CLI_VERSION,
+            cdk_assets_cli_version=CDK_ASSETS_VERSION,
             # One CodeBuild project publishes all assets, instead of one project per asset.
             publish_assets_in_parallel=False,
             enable_key_rotation=True,
@@ -58,17 +60,37 @@ class PipelineStack(Stack):
             self.pipeline.add_stage(
                 app_stage,
                 pre=[pipelines.ManualApprovalStep(f"Approve-{stage.name}")] if stage.approval else None,
-                post=[self._verify_step(source, stage)],
+                post=[self._verify_step(source, stage)] if stage.verify else None,
             )
+        self.pipeline.build_pipeline()
+        self._grant_use_connection(pipeline.connection_arn)
 
-    @staticmethod
-    def _verify_step(source: pipelines.IFileSetProducer, stage: StageConfig) -> pipelines.CodeBuildStep:
+    def _grant_use_connection(self, connection_arn: str) -> None:
+        """UseConnection in the ARN's own service prefix, which IAM requires to match the resource's.
+
+        aws-cdk-lib's CodeStarConnectionsSourceAction grants only codestar-connections:UseConnection
+        (aws-cdk-lib 2.275.0, aws-codepipeline-actions/lib/codestar-connections/source-action.ts), which
+        does not cover a connection created as arn:aws:codeconnections:... (the console's default since
+        2024-07; Developer Tools console guide, "Connections rename").
+        """
+        prefix = connection_arn.split(":")[2]
+        (role,) = [child for child in self.pipeline.pipeline.node.find_child("Source").node.find_all()
+                   if isinstance(child, iam.Role)]
+        role.add_to_principal_policy(iam.PolicyStatement(actions=[f"{prefix}:UseConnection"],
+                                                         resources=[connection_arn]))
+
+    def _verify_step(self, source: pipelines.IFileSetProducer, stage: StageConfig) -> pipelines.CodeBuildStep:
         """Runs scripts/verify_cluster.py against the stage's cluster through its verifier role."""
-        role_arn = (f"arn:{Aws.PARTITION}:iam::{stage.account}:role/"
-                    f"{verifier_role_name(stage.app.cluster.name, stage.region)}")
+        cluster = stage.app.cluster.name
+        role_arn = f"arn:{Aws.PARTITION}:iam::{stage.account}:role/{verifier_role_name(cluster, stage.region)}"
+        # The verifier role trusts this role by name (aws:PrincipalArn), and no other principal.
+        step_role = iam.Role(self, f"VerifyRole-{stage.name}",
+                             role_name=verify_step_role_name(cluster, stage.account, stage.region),
+                             assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"))
         return pipelines.CodeBuildStep(
             f"Verify-{stage.name}",
             input=source,
+            role=step_role,
             env={"STAGE_SETTINGS": stage.overrides},
             commands=[
                 f"aws configure set profile.verifier.role_arn {role_arn}",

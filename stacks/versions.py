@@ -127,6 +127,10 @@ MATRIX: dict[str, VersionRow] = {
 
 SUPPORTED_VERSIONS = tuple(MATRIX)
 
+# The asset publisher the delivery pipeline installs (npm cdk-assets; CDK Pipelines would take `latest`),
+# the newest release on npm on 2026-11-28. The CDK CLI itself is pinned in package.json.
+CDK_ASSETS_VERSION = "4.7.3"
+
 # The upstream tags the EC2 instance-type table (stacks/data/ec2_instance_types.json) is generated from,
 # by scripts/refresh_instance_types.py: the newest Cluster Autoscaler and the Karpenter the app runs.
 INSTANCE_TYPE_DATA_TAGS = {

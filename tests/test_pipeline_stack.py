@@ -9,12 +9,29 @@ import pytest
 from aws_cdk import assertions
 from aws_cdk.assertions import Match
 
-from tests.synth import PIPELINE, resolve
+from cdk_constructs.manifests import load_manifest
+from stacks.eks_scaling_stack import VERIFIER_GROUP
+from stacks.versions import CDK_ASSETS_VERSION
+from tests.synth import PIPELINE, manifest_objects_by_name, resolve, synthesize_pipeline
+
+# One unverified stage on a private endpoint (the Verify step could not reach it), everything optional
+# off to keep the synth short, and a connection ARN in the older codestar-connections form.
+UNVERIFIED = {**PIPELINE,
+              "connectionArn": PIPELINE["connectionArn"].replace(":codeconnections:", ":codestar-connections:"),
+              "stages": [{"name": "private", "account": "222222222222", "region": "eu-west-1", "verify": False,
+                          "settings": {"clusterName": "eks-private", "endpointAccess": "private",
+                                       "nodeAutoscaler": "none", "enableMetricsServer": False,
+                                       "enablePrometheus": False, "enableKeda": False}}]}
 
 
 @pytest.fixture(scope="module")
 def template(pipeline_stack):
     return assertions.Template.from_stack(pipeline_stack)
+
+
+@pytest.fixture(scope="module")
+def unverified_stack(tmp_path_factory):
+    return synthesize_pipeline(UNVERIFIED, tmp_path_factory.mktemp("unverified"))
 
 
 def _stages(template) -> dict[str, list[dict]]:
@@ -55,6 +72,40 @@ def test_pipeline_mutates_itself_with_the_pinned_cli(template):
     assert installs and all(command == f"npm install -g aws-cdk@{cli}" for command in installs)
 
 
+def test_assets_are_published_with_the_pinned_cdk_assets(pipeline_stack):
+    outdir = Path(pipeline_stack.node.root.outdir)
+    specs = [json.loads(path.read_text()) for path in outdir.glob("buildspec-*.yaml")]
+    installs = [command for spec in specs for command in spec["phases"]["install"]["commands"]]
+    assert installs == [f"npm install -g cdk-assets@{CDK_ASSETS_VERSION}"]
+
+
+@pytest.mark.parametrize("which", ["codeconnections", "codestar-connections"])
+def test_source_action_may_use_its_connection_in_the_arn_service_prefix(which, pipeline_stack, unverified_stack):
+    stack = pipeline_stack if which == "codeconnections" else unverified_stack
+    template = assertions.Template.from_stack(stack)
+    (source,) = _stages(template)["Source"]
+    arn = source["Configuration"]["ConnectionArn"]
+    assert arn.split(":")[2] == which
+    role = source["RoleArn"]["Fn::GetAtt"][0]
+    statements = [statement for policy in template.find_resources("AWS::IAM::Policy").values()
+                  if {"Ref": role} in policy["Properties"]["Roles"]
+                  for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
+    assert [statement for statement in statements if statement["Resource"] == arn and statement["Effect"] == "Allow"
+            and f'"{which}:UseConnection"' in json.dumps(statement["Action"])]
+
+
+def test_an_unverified_stage_gets_no_verify_step_and_no_verifier(unverified_stack):
+    template = assertions.Template.from_stack(unverified_stack)
+    assert not [action for action in _stages(template)["private"] if action["Name"].startswith("Verify")]
+    assert not template.find_resources("AWS::IAM::Role", {"Properties": {
+        "RoleName": Match.string_like_regexp("^eks-scaling-verify")}})
+    (stage,) = unverified_stack.stages
+    stage_template = assertions.Template.from_stack(stage.stack)
+    assert not stage_template.find_resources("AWS::IAM::Role", {"Properties": {
+        "RoleName": Match.string_like_regexp("^eks-scaling-verify")}})
+    assert "ClusterRole/eks-scaling-verifier" not in manifest_objects_by_name(stage_template)
+
+
 def test_one_stage_per_setting_with_approval_where_asked(template):
     stages = _stages(template)
     assert [name for name in stages if name in ("staging", "prod")] == ["staging", "prod"]
@@ -89,18 +140,43 @@ def test_verify_steps_may_assume_only_the_stage_verifier_roles(template):
     assert [account.split(":")[3] for account in accounts] == ["222222222222", "333333333333"]
 
 
-def test_stage_grants_its_verifier_read_access(pipeline_stack):
-    staging = assertions.Template.from_stack(pipeline_stack.stages[0].stack)
-    staging.has_resource_properties("AWS::IAM::Role", {
-        "RoleName": Match.string_like_regexp("^eks-scaling-verify-eks-staging-"),
-        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({
-            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}})]},
-    })
-    staging.has_resource_properties("AWS::EKS::AccessEntry", {
-        "PrincipalArn": {"Fn::GetAtt": [Match.string_like_regexp("^VerifierRole"), "Arn"]},
-        "AccessPolicies": [{"AccessScope": {"Type": "cluster"}, "PolicyArn": {"Fn::Join": ["", [
-            "arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"]]}}],
-    })
+def _verify_step_role(template, stage: str) -> dict:
+    """The properties of the role the stage's Verify action's CodeBuild project runs as."""
+    action = next(action for action in _stages(template)[stage] if action["Name"] == f"Verify-{stage}")
+    project = template.find_resources("AWS::CodeBuild::Project")[action["Configuration"]["ProjectName"]["Ref"]]
+    return template.find_resources("AWS::IAM::Role")[project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]][
+        "Properties"]
+
+
+def _verifier(stage) -> tuple[assertions.Template, str, dict]:
+    """A stage stack's template, and its verifier role's logical id and properties."""
+    template = assertions.Template.from_stack(stage.stack)
+    ((key, role),) = template.find_resources("AWS::IAM::Role", {"Properties": {
+        "RoleName": Match.string_like_regexp("^eks-scaling-verify-")}}).items()
+    return template, key, role["Properties"]
+
+
+def test_stage_verifier_role_trusts_only_its_verify_step(pipeline_stack, template):
+    for stage in pipeline_stack.stages:
+        step_role = _verify_step_role(template, stage.node.id)
+        (trust,) = _verifier(stage)[2]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"AWS": f"arn:aws:iam::{PIPELINE['account']}:root"}
+        (trusted,) = trust["Condition"]["ArnEquals"].items()
+        assert trusted == ("aws:PrincipalArn", f"arn:aws:iam::{PIPELINE['account']}:role/{step_role['RoleName']}")
+
+
+def test_stage_verifier_reads_the_cluster_through_its_rbac_group_only(pipeline_stack):
+    for stage in pipeline_stack.stages:
+        template, role_key, _ = _verifier(stage)
+        (entry,) = [entry["Properties"] for entry in template.find_resources("AWS::EKS::AccessEntry").values()
+                    if entry["Properties"]["PrincipalArn"] == {"Fn::GetAtt": [role_key, "Arn"]}]
+        assert not entry.get("AccessPolicies") and entry["KubernetesGroups"] == [VERIFIER_GROUP]
+        objects = {name: obj for name, (_, obj) in manifest_objects_by_name(template).items()}
+        role, binding = load_manifest("verifier-rbac", group=VERIFIER_GROUP)
+        assert objects["ClusterRole/eks-scaling-verifier"]["rules"] == role["rules"]
+        applied = objects["ClusterRoleBinding/eks-scaling-verifier"]
+        assert (applied["roleRef"], applied["subjects"]) == (binding["roleRef"], binding["subjects"])
+        assert binding["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": VERIFIER_GROUP}]
 
 
 def test_stages_use_their_own_settings(pipeline_stack):

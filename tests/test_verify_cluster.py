@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cdk_constructs.manifests import load_manifest
 from scripts.verify_cluster import evaluate, report
 from stacks.config import parse_config
 from tests.context import with_defaults
@@ -111,3 +112,27 @@ def test_report_names_every_failure():
     text = report(run(responses))
     assert "FAIL  Karpenter NodePool default Ready: not found" in text
     assert text.endswith("12 passed, 1 failed")
+
+
+def _permission(path: str) -> tuple[str, str, str, str | None]:
+    """(API group, resource, verb, name or None) that a GET of this API path needs."""
+    parts = path.split("?")[0].strip("/").split("/")
+    group, rest = (parts[1], parts[3:]) if parts[0] == "apis" else ("", parts[2:])
+    if rest[0] == "namespaces":
+        rest = rest[2:]
+    return (group, rest[0], "get", rest[1]) if len(rest) > 1 else (group, rest[0], "list", None)
+
+
+def _granted(rules: list[dict]) -> set[tuple[str, str, str, str | None]]:
+    return {(group, resource, verb, name) for rule in rules for group in rule["apiGroups"]
+            for resource in rule["resources"] for verb in rule["verbs"]
+            for name in rule.get("resourceNames") or [None]}
+
+
+def test_verifier_cluster_role_grants_exactly_what_the_script_reads():
+    """manifests/verifier-rbac.yaml against every request the checks make, every component enabled."""
+    paths: set[str] = set()
+    for overrides in ({}, {"nodeAutoscaler": "both"}):
+        evaluate(config(**overrides), lambda path: paths.add(path) or copy.deepcopy(HEALTHY.get(path)))
+    cluster_role, _ = load_manifest("verifier-rbac", group="verifiers")
+    assert _granted(cluster_role["rules"]) == {_permission(path) for path in paths}
