@@ -53,10 +53,10 @@ BAD = [
     (changed("0.name", "2nd"), 'invalid setting pipeline.stages[0].name="2nd": expected a name of letters'),
     (changed("1.approval", "yes"), 'invalid setting pipeline.stages[1].approval="yes": expected true or false'),
     (changed("1.verify", "no"), 'invalid setting pipeline.stages[1].verify="no": expected true or false'),
-    (changed("1.settings", {"endpointAccess": "private"}),
+    (changed("1.settings", PIPELINE["stages"][1]["settings"] | {"endpointAccess": "private"}),
      "pipeline stage prod: endpointAccess=private cannot be verified by the pipeline, whose Verify step runs in "
      'CodeBuild outside the cluster\'s VPC; use public-and-private, or set "verify": false on stage prod'),
-    (changed("0.settings", {"publicAccessCidrs": ["203.0.113.0/24"]}),
+    (changed("0.settings", PIPELINE["stages"][0]["settings"] | {"publicAccessCidrs": ["203.0.113.0/24"]}),
      'pipeline stage staging: publicAccessCidrs=["203.0.113.0/24"] would block the pipeline\'s Verify step'),
     (changed("0.settings", {"region": "us-west-2"}),
      "invalid setting pipeline.stages[0].settings: region is set by the stage itself"),
@@ -82,7 +82,7 @@ def test_bad_pipeline_is_rejected_with_a_clear_message(pipeline, message):
 
 @pytest.mark.parametrize("settings", [{"endpointAccess": "private"}, {"publicAccessCidrs": "203.0.113.0/24"}])
 def test_a_stage_the_pipeline_cannot_reach_is_accepted_without_verification(settings):
-    pipeline = changed("1.settings", settings)
+    pipeline = changed("1.settings", PIPELINE["stages"][1]["settings"] | settings)
     pipeline["stages"][1]["verify"] = False
     staging, prod = parse(pipeline).stages
     assert (staging.verify, prod.verify) == (True, False)

@@ -20,6 +20,7 @@ UNVERIFIED = {**PIPELINE,
               "connectionArn": PIPELINE["connectionArn"].replace(":codeconnections:", ":codestar-connections:"),
               "stages": [{"name": "private", "account": "222222222222", "region": "eu-west-1", "verify": False,
                           "settings": {"clusterName": "eks-private", "endpointAccess": "private",
+                                       "availabilityZones": ["eu-west-1a", "eu-west-1b"],
                                        "nodeAutoscaler": "none", "enableMetricsServer": False,
                                        "enablePrometheus": False, "enableKeda": False}}]}
 
