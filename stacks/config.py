@@ -97,10 +97,21 @@ class ClusterAutoscalerConfig:
 
 
 @dataclass(frozen=True)
+class AlertThresholds:
+    """The alert rules' thresholds (manifests/prometheus-rules.yaml), each a setting with its reason."""
+
+    pending_pods_for: str
+    at_max_for: str
+    metric_unavailable_for: str
+    node_pool_limit_percent: int
+
+
+@dataclass(frozen=True)
 class PrometheusConfig:
     retention: str
     server_volume_size: str
     alertmanager_volume_size: str
+    alerts: AlertThresholds
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,10 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "prometheusRetention": bounds.PROMETHEUS_RETENTION,
     "prometheusVolumeSize": bounds.EBS_GP3_VOLUME,
     "alertmanagerVolumeSize": bounds.EBS_GP3_VOLUME,
+    "alertPendingPodsFor": bounds.ALERT_FOR,
+    "alertAtMaxFor": bounds.ALERT_FOR,
+    "alertMetricUnavailableFor": bounds.ALERT_FOR,
+    "alertNodePoolLimitPercent": bounds.ALERT_LIMIT_PERCENT,
     "loadGenerators": boolean,
     "acknowledgedWarnings": warning_ids,
     # Parsed in full by stacks/pipeline_config.py; {} means no pipeline.
@@ -244,6 +259,15 @@ DEFAULTS: dict[str, Any] = {
     "prometheusRetention": "15d",
     "prometheusVolumeSize": "8Gi",
     "alertmanagerVolumeSize": "2Gi",
+    # A pod waits for a node: ~1 min with Karpenter, 2-3 min with CA (planner/assumptions.py), so 10 min
+    # Pending means capacity did not come.
+    "alertPendingPodsFor": "10m",
+    # An HPA or node group at its maximum through a spike is expected; a quarter of an hour is a ceiling.
+    "alertAtMaxFor": "15m",
+    # Longer than the 2-minute rate() window plus a few scrapes: a gap in the metric, not a blip.
+    "alertMetricUnavailableFor": "5m",
+    # One more node could cross a NodePool limit from here (the default limit is 1000 CPUs).
+    "alertNodePoolLimitPercent": 90,
     "loadGenerators": False,
     "acknowledgedWarnings": [],
     "pipeline": {},
@@ -377,6 +401,12 @@ def _build(v: dict[str, Any]) -> AppConfig:
             retention=v["prometheusRetention"],
             server_volume_size=v["prometheusVolumeSize"],
             alertmanager_volume_size=v["alertmanagerVolumeSize"],
+            alerts=AlertThresholds(
+                pending_pods_for=v["alertPendingPodsFor"],
+                at_max_for=v["alertAtMaxFor"],
+                metric_unavailable_for=v["alertMetricUnavailableFor"],
+                node_pool_limit_percent=v["alertNodePoolLimitPercent"],
+            ),
         ),
         load_generators=v["loadGenerators"],
         log_retention_days=v["logRetentionDays"],

@@ -55,3 +55,8 @@ PROMETHEUS_RETENTION = Bounded(RETENTION, 2 * 3600, 100 * 365 * 86400, "Promethe
 
 # gp3 EBS volumes are 1 GiB to 64 TiB (EC2 API reference, CreateVolume, Size).
 EBS_GP3_VOLUME = Bounded(VOLUME, 1024, 64 * 1024 * 1024, "the sizes of a gp3 EBS volume")
+# Alert thresholds (manifests/prometheus-rules.yaml): at least a minute, longer than a normal scale-up
+# step, and at most a day, beyond which an alert tells nobody anything in time.
+ALERT_FOR = Bounded(DURATION, 60, 86400, "an alert waits at least a minute and at most a day")
+# Below half of a limit nothing is near it; 100 % fires only once the limit is reached.
+ALERT_LIMIT_PERCENT = Bounded(COUNT, 50, 100, "percent of the NodePool limit, from half to all of it")
