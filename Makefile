@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test check-cdk-json crds snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
+.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -24,6 +24,13 @@ synth: setup
 
 test: setup
 	$(BIN)/pytest
+
+# Rule tests (promtool) and the planner's calibrate/replay against a real local Prometheus: Debian's
+# prometheus package, which this target does not install (.ci/run does).
+test-prometheus: setup
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
+		{ echo "test-prometheus needs promtool and prometheus: apt-get install prometheus" >&2; exit 2; }
+	$(BIN)/pytest -m prometheus tests/prometheus
 
 # The project's own CI: cdk.json ships every setting at its default (a deployment's cdk.json need not).
 check-cdk-json: setup

@@ -9,8 +9,12 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.scaler_metrics import scrape_annotations
+
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
 SERVICE_ACCOUNT = "cluster-autoscaler"
+# Chart 9.59.0 templates/service.yaml: port service.servicePort (8085) to the container's 8085.
+METRICS_PORT = 8085
 
 # kubernetes/autoscaler: cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler
 # Features Policy (Recommended)", master of 2026-08-22.
@@ -102,7 +106,10 @@ class ClusterAutoscaler(Construct):
                     "skip-nodes-with-system-pods": False,
                     "expander": expander,
                     "scale-down-unneeded-time": scale_down_unneeded_time,
+                    # node_group_{min,max,target}_count for the node-group-at-max alert (flags.go, default false).
+                    "emit-per-nodegroup-metrics": True,
                 },
+                "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
                 "nodeSelector": dict(node_selector),
             },

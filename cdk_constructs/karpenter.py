@@ -11,9 +11,12 @@ from constructs import Construct
 
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
+from cdk_constructs.scaler_metrics import scrape_annotations
 
 REGISTRY = "oci://public.ecr.aws/karpenter"
 SERVICE_ACCOUNT = "karpenter"
+# charts/karpenter/values.yaml controller.metrics.port at v1.14.1.
+METRICS_PORT = 8080
 NODE_MANAGED_POLICIES = (
     "AmazonEKS_CNI_Policy",
     "AmazonEKSWorkerNodePolicy",
@@ -97,6 +100,8 @@ class Karpenter(Construct):
             values={
                 "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name},
                 "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
+                # The chart's Service exposes port http-metrics at controller.metrics.port (8080).
+                "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "replicas": replicas,
                 "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
                 "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},

@@ -20,5 +20,11 @@ class Keda(Construct):
             cluster=cluster, chart="keda", repository=REPOSITORY, version=chart_version,
             release="keda", namespace="keda", wait=True, timeout=Duration.minutes(10),
             # Operator, metrics server and admission webhooks all on the system nodes.
-            values={"nodeSelector": dict(node_selector)},
+            values={
+                "nodeSelector": dict(node_selector),
+                # With no ServiceMonitor/PodMonitor, the chart itself annotates the keda-operator and
+                # keda-operator-metrics-apiserver Services for Prometheus (port 8080; chart v2.20.2
+                # templates/manager/service.yaml, templates/metrics-server/service.yaml).
+                "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}},
+            },
         )

@@ -8,6 +8,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.scaler_metrics import TLS_SCRAPE_ANNOTATIONS
+
 REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 
 
@@ -41,6 +43,9 @@ class MetricsServer(Construct):
             values={
                 "replicas": replicas,
                 "podDisruptionBudget": {"enabled": replicas > 1, "minAvailable": 1},
+                # /metrics on its HTTPS port, authorized by the caller's token (no metrics.enabled, which
+                # would open it to anyone with --authorization-always-allow-paths).
+                "service": {"annotations": TLS_SCRAPE_ANNOTATIONS},
                 "nodeSelector": dict(node_selector),
                 "topologySpreadConstraints": [
                     {

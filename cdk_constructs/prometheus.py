@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
@@ -10,6 +10,7 @@ from constructs import Construct, IDependable
 
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
+from cdk_constructs.scaler_metrics import KUBE_STATE_METRICS_VALUES, TLS_SCRAPE_ANNOTATIONS, TLS_SCRAPE_JOB
 
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 NAMESPACE = "prometheus"
@@ -33,6 +34,7 @@ class Prometheus(Construct):
         retention: str,
         server_volume_size: str,
         alertmanager_volume_size: str,
+        rules: Mapping[str, Any],
     ) -> None:
         super().__init__(scope, construct_id)
         self.storage = eks.KubernetesManifest(
@@ -58,7 +60,11 @@ class Prometheus(Construct):
                     "persistence": {"enabled": True, "size": alertmanager_volume_size, "storageClass": "gp3"},
                     "nodeSelector": selector,
                 },
-                "kube-state-metrics": {"nodeSelector": selector},
+                "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, "nodeSelector": selector},
+                # The scalers' own annotations feed the chart's default jobs; HTTPS ones need this job.
+                "scrapeConfigs": TLS_SCRAPE_JOB,
+                # Recording and alerting rules (manifests/prometheus-rules.yaml).
+                "serverFiles": dict(rules),
                 "prometheus-pushgateway": {"nodeSelector": selector},
             },
         )
@@ -92,6 +98,7 @@ class PrometheusAdapter(Construct):
                 "replicas": replicas,
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
                 "nodeSelector": dict(node_selector),
+                "service": {"annotations": TLS_SCRAPE_ANNOTATIONS},
             },
         )
         self.chart.node.add_dependency(namespace)

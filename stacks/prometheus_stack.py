@@ -11,6 +11,7 @@ from constructs import Construct
 from cdk_constructs.ebs_csi_driver import EbsCsiDriver
 from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
+from cdk_constructs.scaler_metrics import rule_files
 from stacks.config import PrometheusConfig
 from stacks.controller_footprints import PROMETHEUS_ADAPTER_REPLICAS
 from stacks.versions import PODINFO_IMAGE, VersionRow
@@ -37,6 +38,11 @@ class PrometheusStack(NestedStack):
             node_selector=system_node_labels, retention=settings.retention,
             server_volume_size=settings.server_volume_size,
             alertmanager_volume_size=settings.alertmanager_volume_size,
+            rules=rule_files(
+                pending_pods_for=settings.alerts.pending_pods_for, at_max_for=settings.alerts.at_max_for,
+                metric_unavailable_for=settings.alerts.metric_unavailable_for,
+                node_pool_limit_percent=settings.alerts.node_pool_limit_percent,
+            ),
         )
         self.adapter = PrometheusAdapter(
             self, "Adapter",
