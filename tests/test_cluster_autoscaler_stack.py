@@ -71,7 +71,8 @@ def test_chart_values(irsa):
     assert values["autoDiscovery"] == {"clusterName": "eks-scaling", "tags": [
         "k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/eks-scaling", "eks:nodegroup-name=ca-workers"]}
     assert values["extraArgs"] == {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False,
-                                   "expander": "least-waste", "scale-down-unneeded-time": "10m"}
+                                   "expander": "least-waste", "scale-down-unneeded-time": "10m",
+                                   "emit-per-nodegroup-metrics": True}
     assert values["podAnnotations"] == {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"}
     assert values["nodeSelector"] == {"role": "system"}
     assert values["rbac"]["serviceAccount"] == {"create": False, "name": "cluster-autoscaler"}

@@ -19,7 +19,8 @@ def test_keda_chart(keda):
     assert chart["Properties"]["Repository"] == "https://kedacore.github.io/charts"
     assert chart["Properties"]["Version"] == "2.20.2"
     assert chart["Properties"]["Namespace"] == "keda"
-    assert chart_values(chart) == {"nodeSelector": {"role": "system"}}
+    assert chart_values(chart) == {"nodeSelector": {"role": "system"},
+                                   "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}}}
 
 
 def test_scaled_object_is_the_chapters(keda):
