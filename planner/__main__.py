@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner import assumptions as A
 from planner import comparison, inputs
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
-from planner.report import duration_text, plot, slug, summary_table, write_series
+from planner.report import plot, slug, write_series
+from planner.table import TYPICAL, duration_text, summary_table
 from planner.simulation import PlanError, Simulation
 from stacks import config as settings
 from stacks.config import AppConfig, ConfigError, parse_config
@@ -60,6 +63,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "repeat for more runs")
     parser.add_argument("--hours", help="simulated time (default: the scenario's; diurnal repeats its day)")
     parser.add_argument("--step", default="1", help="seconds per step: divides 5 s (default 1)")
+    parser.add_argument("--latency", action="append", default=[], metavar="NAME=DURATION",
+                        help="override an assumed latency, e.g. ca-node-ready=90s (repeatable; names in "
+                             "planner/assumptions.py)")
+    parser.add_argument("--latency-range", action="store_true",
+                        help="plan every run with the optimistic, typical and pessimistic latencies; mark "
+                             "conclusions that change within that range")
     parser.add_argument("--seed", type=int, default=1, help="seed of the latency jitter (default 1)")
     parser.add_argument("--prices", type=Path, metavar="FILE",
                         help='JSON of on-demand USD/hour per instance type, e.g. {"m5.large": 0.096}')
@@ -116,26 +125,40 @@ def _plan(args: argparse.Namespace) -> None:
                          "pip install -r requirements-plan.txt, or pass --no-plot")
     out = inputs.output_folder(args.out)
     selection = comparison.select({run.label: run.config for run in runs}, scenario)
-    results = []
-    for run in runs:
+    fixed = inputs.latencies(args.latency)
+    levels = {level: [] for level in (A.RANGE if args.latency_range else (TYPICAL,))}
+    levels = {TYPICAL: levels.pop(TYPICAL), **levels}  # the table reads typical first
+    for run, level in itertools.product(runs, levels):
+        label = run.label if len(levels) == 1 else f"{run.label} ({level} latencies)"
         simulation = Simulation(run.config, scenario, seed=args.seed, step=step, prices=prices,
                                 record_every=max(step, min(60.0, scenario.duration / 2000)), label=run.label,
-                                progress=None if args.quiet else Progress(run.label),
-                                workload_specs=selection.workloads[run.label])
-        results.append(simulation.run())
-    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}")
-    print(summary_table(results, marked=selection.stand_ins))
+                                progress=None if args.quiet else Progress(label),
+                                workload_specs=selection.workloads[run.label],
+                                latencies={**A.latency_sets()[level], **fixed})
+        levels[level].append(simulation.run())
+    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
+          + _latencies_text(levels, fixed))
+    print(summary_table(levels, marked=selection.stand_ins))
     for note in selection.notes:
         print(note)
     stem = slug(scenario.name)
     try:
-        written = [path for result in results for path in write_series(result, out / f"{stem}_{slug(result.label)}")]
+        written = [path for level, results in levels.items() for result in results
+                   for path in write_series(result, out / "_".join([stem, slug(result.label)]
+                                                                   + ([level] if len(levels) > 1 else [])))]
         if not args.no_plot:
-            name = "_vs_".join(slug(result.label) for result in results)
-            written.append(plot(results, out / f"{stem}_{name}.png", title=f"scenario {scenario.name}"))
+            name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
+            written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", title=f"scenario {scenario.name}"))
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))
+
+
+def _latencies_text(levels: dict, fixed: dict[str, float]) -> str:
+    chosen = "optimistic, typical and pessimistic" if len(levels) > 1 else TYPICAL
+    pinned = ", ".join(f"{name} {duration_text(seconds)}" for name, seconds in fixed.items())
+    return f"{chosen} latencies" + (f" with {pinned}" if pinned else "") + \
+        (" (cells: typical (lowest to highest))" if len(levels) > 1 else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planner.model import NODE_DEMO_GROUPS, Workload, node_demo, workloads
-from planner.report import count_text
+from planner.table import count_text
 from planner.scenario import Scenario
 from stacks.config import AppConfig
 

@@ -52,6 +52,21 @@ def duration_seconds(text: str, what: str) -> float:
     return sum(float(number) * _UNITS[unit] for number, unit in parts)
 
 
+def latencies(texts: list[str]) -> dict[str, float]:
+    """--latency NAME=DURATION (repeatable): seconds by latency name of planner/assumptions.py."""
+    found = {}
+    for text in texts:
+        name, equals, value = text.partition("=")
+        if not equals:
+            raise InputError(f"--latency takes NAME=DURATION, e.g. ca-node-ready=90s; got {text!r}")
+        if name not in A.LATENCIES:
+            raise InputError(f"--latency {name}: unknown latency; known: {', '.join(A.LATENCIES)}")
+        if name in found:
+            raise InputError(f"--latency {name} is given twice")
+        found[name] = duration_seconds(value, f"--latency {name}")
+    return found
+
+
 def read_json(path: Path) -> object:
     """A JSON file; every failure names the file (and the line and column of a syntax error)."""
     try:

@@ -13,7 +13,7 @@ import pytest
 from planner import scenario as S
 from planner.__main__ import main
 from planner.progress import Progress
-from planner.report import count_text, duration_text
+from planner.table import count_text, duration_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -50,6 +50,14 @@ def one_line_error(capsys, argv: list[str]) -> str:
     (["--compare", "nodeAutoscaler=banana"], "nodeAutoscaler"),
     (["--compare", "nodeAutoscaler=both", "--compare", "nodeAutoscaler=both"],
      "--compare 'nodeAutoscaler=both' is given twice"),
+    (["--latency", "ca-ready=90s"], "--latency ca-ready: unknown latency; known: karpenter-node-ready, ca-node-ready,"),
+    (["--latency", "ca-node-ready"], "--latency takes NAME=DURATION, e.g. ca-node-ready=90s; got 'ca-node-ready'"),
+    (["--latency", "ca-node-ready=90"], "--latency ca-node-ready: '90' is not a duration (e.g. 45s, 2m, 1m30s)"),
+    (["--latency", "ca-node-ready=fast"], "--latency ca-node-ready: 'fast' is not a duration"),
+    (["--latency", "ca-node-ready=-5s"], "--latency ca-node-ready: '-5s' is not a duration"),
+    (["--latency", "ca-node-ready=1m30"], "--latency ca-node-ready: '1m30' is not a duration"),
+    (["--latency", "ca-node-ready="], "--latency ca-node-ready: '' is not a duration"),
+    (["--latency", "ca-node-ready=1s", "--latency", "ca-node-ready=2s"], "--latency ca-node-ready is given twice"),
 ])
 def test_bad_flag(tmp_path, capsys, args, message):
     assert message in one_line_error(capsys, [*args, "--out", str(tmp_path)])
