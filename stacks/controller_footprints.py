@@ -36,9 +36,10 @@ PROMETHEUS_ADAPTER_REPLICAS = 2
 def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
     """Every Deployment pinned to the system nodes, for the capabilities the config enables."""
     found = [
-        # EKS CoreDNS add-on: 2 replicas, requests 100m / 70Mi (EKS user guide, "Manage CoreDNS").
-        # Not pinned, but the system nodes are the only nodes when it is scheduled.
-        Footprint("coredns", 2, 100, 70, False, "EKS CoreDNS add-on defaults"),
+        # EKS's CoreDNS: 2 replicas with upstream's requests, 100m / 70Mi (kubernetes/kubernetes
+        # cluster/addons/dns/coredns/coredns.yaml.base). Not pinned, but the system nodes are the only
+        # nodes when it is scheduled.
+        Footprint("coredns", 2, 100, 70, False, "CoreDNS upstream manifest requests"),
     ]
     if config.enable_karpenter:
         found.append(Footprint("karpenter", KARPENTER_REPLICAS, cpu_millicores(config.karpenter.controller_cpu),
@@ -72,7 +73,7 @@ def daemonsets(config: AppConfig) -> tuple[Footprint, ...]:
     found = [
         # aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml: resources.requests.cpu 25m.
         Footprint("aws-node", 1, 25, 0, False, "VPC CNI chart requests"),
-        # EKS kube-proxy add-on DaemonSet: requests cpu 100m (EKS user guide, "Manage kube-proxy").
+        # EKS's kube-proxy DaemonSet requests cpu 100m, as upstream's kube-proxy manifests do.
         Footprint("kube-proxy", 1, 100, 0, False, "EKS kube-proxy add-on"),
     ]
     if config.workload_identity == "pod-identity":

@@ -16,7 +16,7 @@ from stacks.controller_footprints import system_controllers
 from stacks.quantities import cpu_millicores, memory_mib
 from stacks.system_fit import check_system_fit, node_room
 from tests.context import with_defaults
-from tests.synth import CONFIGS, chart_values
+from tests.synth import CONFIGS, PIPELINE, chart_values
 
 ROOT = Path(__file__).resolve().parent.parent
 HELM = "Custom::AWSCDK-EKS-HelmChart"
@@ -65,13 +65,23 @@ def test_requests_beyond_the_nodes_are_rejected_with_the_numbers():
     assert "\n" not in message
 
 
-def test_the_app_fails_synth_in_one_line():
-    result = subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"systemNodeMinSize": "1", "systemNodeDesiredSize": "1"})},
-    )
+def _app_error(context: dict) -> str:
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context)})
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("error: invalid settings systemNodeMinSize=1")
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_the_app_fails_synth_in_one_line():
+    assert _app_error({"systemNodeMinSize": "1", "systemNodeDesiredSize": "1"}).startswith(
+        "error: invalid settings systemNodeMinSize=1")
+
+
+def test_each_pipeline_stage_is_checked():
+    stages = [dict(PIPELINE["stages"][0]), PIPELINE["stages"][1]]
+    stages[0]["settings"] = {**stages[0]["settings"], "systemNodeMinSize": 1, "systemNodeDesiredSize": 1}
+    assert _app_error({"pipeline": {**PIPELINE, "stages": stages}}).startswith(
+        "error: invalid settings systemNodeMinSize=1")
 
 
 # Where each controller's replicas and requests sit in its chart's values, and the chart's defaults at the
