@@ -1,51 +1,12 @@
 """Every number the planner assumes that the app's settings and manifests do not give, with its source.
 
-Override prices and instance specs with `--prices FILE` (JSON: {"m5.large": 0.096, ...}).
+Instance types (vCPUs, memory, max pods, prices) come from the app's table, stacks/instance_types.py;
+override prices with `--prices FILE` (JSON: {"m5.large": 0.096, ...}).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class InstanceType:
-    vcpu: float
-    memory_gib: float
-    max_pods: int
-    price: float  # on-demand USD per hour
-
-
-# vCPU and memory: AWS EC2 instance type pages. max_pods: the VPC CNI's eni-max-pods table
-# ((ENIs x (IPv4 per ENI - 1)) + 2; aws/amazon-vpc-cni-k8s misc/eni-max-pods.txt).
-# Prices: AWS EC2 On-Demand Linux prices in us-east-1, as published in 2026 (list prices unchanged
-# since launch for these types); other regions differ, so pass --prices for yours.
-INSTANCE_TYPES: dict[str, InstanceType] = {
-    "t3.medium": InstanceType(2, 4, 17, 0.0416),
-    "t3.large": InstanceType(2, 8, 35, 0.0832),
-    "c5.large": InstanceType(2, 4, 29, 0.085),
-    "c5.xlarge": InstanceType(4, 8, 58, 0.17),
-    "c5.2xlarge": InstanceType(8, 16, 58, 0.34),
-    "m5.large": InstanceType(2, 8, 29, 0.096),
-    "m5.xlarge": InstanceType(4, 16, 58, 0.192),
-    "m5.2xlarge": InstanceType(8, 32, 58, 0.384),
-    "c6i.large": InstanceType(2, 4, 29, 0.085),
-    "m6i.large": InstanceType(2, 8, 29, 0.096),
-    "c7g.large": InstanceType(2, 4, 29, 0.0725),
-    "m7g.large": InstanceType(2, 8, 29, 0.0816),
-    "r5.large": InstanceType(2, 16, 29, 0.126),
-}
-
-# Allocatable = capacity - kube-reserved - eviction threshold, with the EKS AMI bootstrap formulas
-# (awslabs/amazon-eks-ami): CPU reserves 6 % of the first core, 1 % of the second, 0.5 % of the next
-# two and 0.25 % of the rest; memory reserves 255 MiB + 11 MiB per max pod, plus 100 MiB eviction.
-def allocatable(kind: InstanceType) -> tuple[float, float]:
-    """(cores, GiB) schedulable on a node of this type."""
-    cores = kind.vcpu
-    reserved = 0.06 + 0.01 * min(max(cores - 1, 0), 1) + 0.005 * min(max(cores - 2, 0), 2) \
-        + 0.0025 * max(cores - 4, 0)
-    memory_reserved = (255 + 11 * kind.max_pods + 100) / 1024
-    return cores - reserved, kind.memory_gib - memory_reserved
 
 
 # DaemonSets on every node (aws-node, kube-proxy, eks-pod-identity-agent, ebs-csi-node,

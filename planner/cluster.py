@@ -1,55 +1,121 @@
 """The shared cluster model: the clock, nodes, pods, the ReplicaSet's scaling and kube-scheduler.
 
 Pods are bound to Ready nodes by their requests, the node's pod limit (VPC CNI) and DaemonSet overhead.
-Node autoscalers nominate pending pods onto nodes they launch; a node that turns Ready hands its
-nominated pods back to the scheduler.
+Node autoscalers reserve room for pending pods on nodes they launch (Karpenter's nominations, Cluster
+Autoscaler's upcoming nodes); a node that turns Ready frees that room and the scheduler binds pods.
+
+Everything is incremental, so a step costs the same whatever the number of pods: pending pods are kept
+per workload (the pods of one workload are identical), and a workload whose pods did not fit is not
+tried again until a node in one of its groups gains room.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 
 from planner import assumptions as A
 from planner.model import Workload
+from stacks.instance_types import (EVICTION_HARD_MEMORY_MIB, VM_MEMORY_OVERHEAD_PERCENT, InstanceType,
+                                   kube_reserved_cpu_millicores, kube_reserved_memory_mib)
+
+GROUPS = ("system", "karpenter", "ca")
+GRAVITON_RESERVED_MIB = 64  # aws/karpenter-provider-aws v1.14.1 pkg/providers/instancetype/types.go memory()
 
 
 class PlanError(ValueError):
     pass
 
 
+def next_multiple(now: float, period: float) -> float:
+    """The first multiple of the period after now: when a periodic controller next acts."""
+    return (math.floor(now / period + 1e-9) + 1) * period
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a node of one instance type offers pods, as Karpenter v1.14.1 computes it for AL2023
+    (aws/karpenter-provider-aws pkg/providers/instancetype/types.go: memory(), kubeReservedResources(),
+    evictionThreshold(); no system-reserved by default), minus the DaemonSets' requests."""
+
+    cpu: float  # cores
+    memory: float  # GiB
+    max_pods: int
+    capacity_cpu: float  # what NodePool limits count: vCPUs
+    capacity_memory: float  # GiB after the VM overhead
+
+    @classmethod
+    def of(cls, spec: InstanceType) -> "Shape":
+        memory_mib = spec.memory_mib - (GRAVITON_RESERVED_MIB if spec.architecture == "arm64" else 0)
+        capacity_mib = memory_mib - math.ceil(memory_mib * VM_MEMORY_OVERHEAD_PERCENT)
+        allocatable_mib = capacity_mib - kube_reserved_memory_mib(spec.max_pods) - EVICTION_HARD_MEMORY_MIB
+        cpu = spec.vcpus - kube_reserved_cpu_millicores(spec.vcpus) / 1000
+        return cls(cpu - A.DAEMONSET_CPU, allocatable_mib / 1024 - A.DAEMONSET_MEMORY_GIB,
+                   spec.max_pods - A.DAEMONSET_PODS, float(spec.vcpus), capacity_mib / 1024)
+
+    def room(self, cpu: float, memory: float, pods: int = 0, used_cpu: float = 0.0, used_memory: float = 0.0) -> int:
+        """How many more pods of these requests fit next to what is used."""
+        count = self.max_pods - pods
+        if cpu > 0:
+            count = min(count, math.floor((self.cpu - used_cpu) / cpu + 1e-9))
+        if memory > 0:
+            count = min(count, math.floor((self.memory - used_memory) / memory + 1e-9))
+        return max(count, 0)
+
+
 @dataclass(eq=False)
 class Node:
     kind: str
     group: str  # system, karpenter or ca
-    cpu: float  # schedulable after DaemonSets
-    memory: float
-    max_pods: int
+    shape: Shape
     price: float
     launched: float
     ready_at: float
-    used_cpu: float = 0.0
+    used_cpu: float = 0.0  # bound pods, controllers and reservations
     used_memory: float = 0.0
     pods: int = 0
-    empty_since: float | None = None
+    residents: dict["Pod", None] = field(default_factory=dict)  # bound pods
+    counts: dict[str, int] = field(default_factory=dict)  # bound pods by workload
+    reserved: dict[str, int] = field(default_factory=dict)  # workload -> pods nominated here until Ready
+    last_pod_event: float = 0.0  # a pod bound or removed; or when the node turned Ready
     unneeded_since: float | None = None
+    cordoned: bool = False  # tainted NoSchedule by a node autoscaler that is removing it
+    removed: bool = False
+
+    @property
+    def cpu(self) -> float:
+        return self.shape.cpu
+
+    @property
+    def memory(self) -> float:
+        return self.shape.memory
+
+    @property
+    def max_pods(self) -> int:
+        return self.shape.max_pods
+
+    def room(self, cpu: float, memory: float) -> int:
+        return self.shape.room(cpu, memory, self.pods, self.used_cpu, self.used_memory)
 
     def fits(self, cpu: float, memory: float, pods: int = 1) -> bool:
-        return (self.used_cpu + cpu <= self.cpu + 1e-9 and self.used_memory + memory <= self.memory + 1e-9
-                and self.pods + pods <= self.max_pods)
+        return self.room(cpu, memory) >= pods
 
-    def take(self, cpu: float, memory: float) -> None:
-        """Account one pod's requests on this node (bound or nominated)."""
-        self.used_cpu += cpu
-        self.used_memory += memory
-        self.pods += 1
+    def take(self, cpu: float, memory: float, count: int = 1) -> None:
+        """Account pods' requests on this node (bound, reserved or a controller)."""
+        self.used_cpu += cpu * count
+        self.used_memory += memory * count
+        self.pods += count
 
-    def release(self, cpu: float, memory: float) -> None:
-        self.used_cpu -= cpu
-        self.used_memory -= memory
-        self.pods -= 1
+    def release(self, cpu: float, memory: float, count: int = 1) -> None:
+        self.used_cpu -= cpu * count
+        self.used_memory -= memory * count
+        self.pods -= count
+
+    def utilization(self) -> float:
+        return max(self.used_cpu / self.cpu, self.used_memory / self.memory)
 
 
 @dataclass(eq=False)
@@ -59,7 +125,6 @@ class Pod:
     node: Node | None = None
     started: float | None = None
     ready_at: float | None = None
-    nominated: Node | None = None
 
     def ready(self, now: float) -> bool:
         return self.ready_at is not None and self.ready_at <= now
@@ -75,158 +140,256 @@ class WorkloadState:
     pending_seconds: float = 0.0
     peak: int = 0
     ready_count: int = 0
+    pending: dict[Pod, None] = field(default_factory=dict)  # insertion-ordered: the scheduler's FIFO
+    reserved: int = 0  # pending pods with room reserved on a launching node
 
 
 class Cluster:
     """Nodes and pods at the current time `now`, which the simulation loop advances."""
 
-    def __init__(self, types: dict[str, A.InstanceType], workloads: list[Workload], rng: random.Random,
-                 latencies: dict[str, float]) -> None:
-        self.types, self.rng, self.latencies = types, rng, latencies
+    def __init__(self, types: dict[str, InstanceType], prices: dict[str, float], workloads: list[Workload],
+                 rng: random.Random, latencies: dict[str, float]) -> None:
+        self.types, self.prices, self.rng, self.latencies = types, prices, rng, latencies
+        self.shapes = {name: Shape.of(spec) for name, spec in types.items()}
         self.now = 0.0
         self.nodes: list[Node] = []
+        self.groups: dict[str, list[Node]] = {group: [] for group in GROUPS}
+        self.in_flight: dict[Node, None] = {}
         self.states = {spec.name: WorkloadState(spec) for spec in workloads}
-        self.dirty = True
-        self.pending: dict[Pod, None] = {}  # insertion-ordered: the scheduler's FIFO
+        self.pending_total = 0
         self.ready_events: list[tuple[float, int, Pod, Node]] = []  # (ready at, tie-break, pod, its node)
         self.launches: list[tuple[float, int, Node]] = []  # (ready at, tie-break, node)
         self.counter = itertools.count()
         self.nodes_by_kind: dict[str, int] = {}
+        self.room_version = dict.fromkeys(GROUPS, 0)  # bumped when a Ready node in the group gains room
+        self.blocked: dict[str, tuple[int, ...]] = {}  # workload -> room versions when its pods last did not fit
+        self.nodes_removed = 0  # NodePool limits and node-group sizes free up only when this moves
+        self.node_seconds: dict[str, float] = {}  # by instance type, of nodes already removed
+        self.changes = 0  # any pod bound, unbound or Ready, or node added, Ready or removed
+
+    def node_hours(self, end: float) -> dict[str, float]:
+        """Instance-hours by type from launch to removal (or `end`): what EC2 bills."""
+        seconds = dict(self.node_seconds)
+        for node in self.nodes:
+            seconds[node.kind] = seconds.get(node.kind, 0.0) + end - node.launched
+        return {kind: value / 3600 for kind, value in sorted(seconds.items())}
 
     def jitter(self, seconds: float) -> float:
         return seconds * self.rng.uniform(1 - A.LATENCY_JITTER, 1 + A.LATENCY_JITTER)
 
     # ---- nodes ----
 
-    def shape(self, kind: str, group: str, ready_at: float) -> Node:
-        """A node of this type with what pods can use once DaemonSets run, not yet in the cluster."""
-        spec = self.types[kind]
-        cpu, memory = A.allocatable(spec)
-        return Node(kind, group, cpu - A.DAEMONSET_CPU, memory - A.DAEMONSET_MEMORY_GIB,
-                    spec.max_pods - A.DAEMONSET_PODS, spec.price, self.now, ready_at)
-
     def new_node(self, kind: str, group: str, ready_at: float) -> Node:
-        node = self.shape(kind, group, ready_at)
+        node = Node(kind, group, self.shapes[kind], self.prices[kind], self.now, ready_at,
+                    last_pod_event=ready_at)
+        self.changes += 1
         self.nodes.append(node)
+        self.groups[group].append(node)
         self.nodes_by_kind[kind] = self.nodes_by_kind.get(kind, 0) + 1
         if ready_at > self.now:
+            self.in_flight[node] = None
             heapq.heappush(self.launches, (ready_at, next(self.counter), node))
+        else:
+            self.room_version[group] += 1
         return node
 
     def remove_node(self, node: Node) -> None:
+        """The instance is gone: its pods are evicted first, its reservations dropped."""
+        self.evict_all(node)
+        self._unreserve(node)
+        node.removed = True
         self.nodes.remove(node)
+        self.groups[node.group].remove(node)
+        self.in_flight.pop(node, None)
         self.nodes_by_kind[node.kind] -= 1
+        self.node_seconds[node.kind] = self.node_seconds.get(node.kind, 0.0) + self.now - node.launched
+        self.nodes_removed += 1
+        self.changes += 1
 
     def evict_all(self, node: Node) -> None:
         """Evict the node's pods: each one's ReplicaSet replacement goes Pending."""
-        for state in self.states.values():
-            for pod in state.pods:
-                if pod.node is node:
-                    self.unbind(pod)
-                    pod.started = pod.ready_at = None
-                    pod.created = self.now
-                    self.pending[pod] = None
-        self.dirty = True
+        for pod in list(node.residents):
+            self._unbind(pod)
+            pod.started = pod.ready_at = None
+            pod.created = self.now
+            state = self.states[pod.workload.name]
+            state.pending[pod] = None
+            self.pending_total += 1
+
+    def next_event(self) -> float:
+        """The next node to turn Ready or pod to pass its readiness probe."""
+        return min(self.launches[0][0] if self.launches else math.inf,
+                   self.ready_events[0][0] if self.ready_events else math.inf)
+
+    def advance(self) -> None:
+        """Nodes that turned Ready and pods that passed their readiness probe by now."""
+        while self.launches and self.launches[0][0] <= self.now:
+            _, _, node = heapq.heappop(self.launches)
+            if not node.removed:
+                self._unreserve(node)
+                del self.in_flight[node]
+                self.room_version[node.group] += 1
+                self.changes += 1
+        while self.ready_events and self.ready_events[0][0] <= self.now:
+            _, _, pod, node = heapq.heappop(self.ready_events)
+            if pod.node is node:  # still bound where it started
+                self.states[pod.workload.name].ready_count += 1
+                self.changes += 1
+
+    # ---- reservations by node autoscalers ----
+
+    def unreserved(self, state: WorkloadState) -> int:
+        """Pending pods of the workload that no launching node has room reserved for."""
+        return len(state.pending) - state.reserved
+
+    def reserve(self, node: Node, state: WorkloadState, count: int) -> None:
+        spec = state.spec
+        node.take(spec.cpu_request, spec.memory_request, count)
+        node.reserved[spec.name] = node.reserved.get(spec.name, 0) + count
+        state.reserved += count
+
+    def reserve_on_launching(self, group: str, waiting: list[WorkloadState]) -> dict[str, int]:
+        """Reserve room for unreserved pending pods (in this order) on the group's launching nodes; the
+        pods by workload still without room."""
+        need = {state.spec.name: self.unreserved(state) for state in waiting}
+        for node in self.in_flight:
+            if node.group == group:
+                for state in waiting:
+                    count = min(need[state.spec.name], node.room(state.spec.cpu_request, state.spec.memory_request))
+                    if count:
+                        self.reserve(node, state, count)
+                        need[state.spec.name] -= count
+        return need
+
+    def _unreserve(self, node: Node, name: str | None = None, count: int | None = None) -> None:
+        for workload in [name] if name else list(node.reserved):
+            state = self.states[workload]
+            taken = min(count, node.reserved[workload]) if count is not None else node.reserved[workload]
+            node.release(state.spec.cpu_request, state.spec.memory_request, taken)
+            state.reserved -= taken
+            node.reserved[workload] -= taken
+            if not node.reserved[workload]:
+                del node.reserved[workload]
+
+    def _trim_reservations(self, state: WorkloadState) -> None:
+        """Fewer pending pods than reservations (pods deleted, or bound elsewhere): drop the newest."""
+        excess = state.reserved - len(state.pending)
+        for node in reversed(list(self.in_flight)):
+            if excess <= 0:
+                return
+            if node.reserved.get(state.spec.name):
+                taken = min(excess, node.reserved[state.spec.name])
+                self._unreserve(node, state.spec.name, taken)
+                excess -= taken
 
     # ---- pods ----
 
     def scale_to(self, state: WorkloadState, replicas: int) -> None:
         state.desired = replicas
         state.peak = max(state.peak, replicas)
-        while len(state.pods) < replicas:
+        for _ in range(replicas - len(state.pods)):
             pod = Pod(state.spec, self.now)
             state.pods.append(pod)
-            self.pending[pod] = None
-            self.dirty = True
+            state.pending[pod] = None
+            self.pending_total += 1
         if len(state.pods) > replicas:
-            # The ReplicaSet deletes unscheduled pods first, then not-ready ones, then the newest.
-            state.pods.sort(key=lambda pod: (pod.node is not None, pod.ready(self.now), -pod.created))
-            for pod in state.pods[: len(state.pods) - replicas]:
-                self.unbind(pod)
-                self.pending.pop(pod, None)
-                if pod.nominated is not None:
-                    self.unnominate(pod)
-            state.pods = state.pods[len(state.pods) - replicas:]
-            self.dirty = True
+            # The ReplicaSet's order (kubernetes/kubernetes pkg/controller/replicaset getPodsToDelete,
+            # controller_utils.go ActivePodsWithRanks): unscheduled pods first, then not-ready ones, then
+            # those sharing a node with more of the workload's pods, then the newest.
+            excess = len(state.pods) - replicas
+            victims = list(reversed(state.pending))[:excess]
+            if len(victims) < excess:
+                name = state.spec.name
+                bound = sorted((pod for pod in state.pods if pod.node is not None),
+                               key=lambda pod: (pod.ready(self.now), -pod.node.counts[name], -pod.created))
+                victims += bound[: excess - len(victims)]
+            gone = set(victims)
+            for pod in victims:
+                if pod.node is not None:
+                    self._unbind(pod)
+                else:
+                    del state.pending[pod]
+                    self.pending_total -= 1
+            state.pods = [pod for pod in state.pods if pod not in gone]
+            self._trim_reservations(state)
 
-    def unbind(self, pod: Pod) -> None:
-        if pod.node is not None:
-            if pod.ready(self.now):
-                self.states[pod.workload.name].ready_count -= 1
-            pod.node.release(pod.workload.cpu_request, pod.workload.memory_request)
-            pod.node = None
+    def _bind(self, pod: Pod, node: Node) -> None:
+        spec = pod.workload
+        state = self.states[spec.name]
+        node.take(spec.cpu_request, spec.memory_request)
+        node.residents[pod] = None
+        node.counts[spec.name] = node.counts.get(spec.name, 0) + 1
+        node.last_pod_event = self.now
+        self.changes += 1
+        pod.node, pod.started = node, self.now
+        pod.ready_at = self.now + self.jitter(self.latencies[f"{spec.name}-pod-ready"])
+        del state.pending[pod]
+        self.pending_total -= 1
+        heapq.heappush(self.ready_events, (pod.ready_at, next(self.counter), pod, node))
 
-    def unnominate(self, pod: Pod) -> None:
-        node, pod.nominated = pod.nominated, None
+    def _unbind(self, pod: Pod) -> None:
+        node = pod.node
+        if pod.ready(self.now):
+            self.states[pod.workload.name].ready_count -= 1
         node.release(pod.workload.cpu_request, pod.workload.memory_request)
-
-    def pending_pods(self) -> list[Pod]:
-        return list(self.pending)
+        del node.residents[pod]
+        node.counts[pod.workload.name] -= 1
+        if not node.counts[pod.workload.name]:
+            del node.counts[pod.workload.name]
+        node.last_pod_event = self.now
+        self.changes += 1
+        pod.node = None
+        if node.ready_at <= self.now:
+            self.room_version[node.group] += 1
 
     def schedule(self) -> None:
-        """kube-scheduler: each pending pod to the least-allocated Ready node that takes it."""
-        if not self.dirty:
-            return
-        self.dirty = False
-        ready = [node for node in self.nodes if node.ready_at <= self.now]
-        unplaceable: set[str] = set()  # identical pods: once one does not fit, the rest do not either
-        for pod in self.pending_pods():
-            spec = pod.workload
-            if spec.name in unplaceable:
+        """kube-scheduler: each pending pod, oldest first, to the least-allocated Ready node that takes it."""
+        for name, state in self.states.items():
+            if not state.pending:
                 continue
-            candidates = [node for node in ready if node.group in spec.groups
-                          and node.fits(spec.cpu_request, spec.memory_request)]
-            if not candidates:
-                unplaceable.add(spec.name)
-                continue
-            node = min(candidates, key=lambda n: (n.used_cpu / n.cpu + n.used_memory / n.memory, n.pods))
-            if pod.nominated is not None:
-                self.unnominate(pod)
-            node.take(spec.cpu_request, spec.memory_request)
-            pod.node, pod.started = node, self.now
-            pod.ready_at = self.now + self.jitter(self.latencies[f"{spec.name}-pod-ready"])
-            del self.pending[pod]
-            heapq.heappush(self.ready_events, (pod.ready_at, next(self.counter), pod, node))
+            groups = state.spec.groups
+            version = tuple(self.room_version[group] for group in GROUPS if group in groups)
+            if self.blocked.get(name) == version:
+                continue  # nothing gained room since its pods last did not fit
+            self._place(state)
+            if state.pending:
+                self.blocked[name] = version
+            self._trim_reservations(state)
 
-    def advance(self) -> None:
-        """Nodes that turned Ready and pods that passed their readiness probe by now."""
-        while self.launches and self.launches[0][0] <= self.now:
-            _, _, node = heapq.heappop(self.launches)
-            if node in self.nodes:
-                self._release_nominations(node)
-        while self.ready_events and self.ready_events[0][0] <= self.now:
-            _, _, pod, node = heapq.heappop(self.ready_events)
-            if pod.node is node:  # still bound where it started
-                self.states[pod.workload.name].ready_count += 1
+    def _place(self, state: WorkloadState) -> None:
+        cpu, memory = state.spec.cpu_request, state.spec.memory_request
+        now = self.now
 
-    # ---- nominations by node autoscalers ----
+        def score(node: Node) -> tuple[float, int, int]:
+            return node.used_cpu / node.cpu + node.used_memory / node.memory, node.pods, next(self.counter)
 
-    def pack(self, pods: list[Pod], nodes: list[Node]) -> list[Pod]:
-        """Nominate pods onto in-flight nodes with room (first fit); the pods left over."""
-        left = []
-        for pod in pods:
-            spec = pod.workload
-            node = next((n for n in nodes if n.fits(spec.cpu_request, spec.memory_request)), None)
-            if node is None:
-                left.append(pod)
-                continue
-            node.take(spec.cpu_request, spec.memory_request)
-            pod.nominated = node
-        return left
-
-    def _release_nominations(self, node: Node) -> None:
-        """A node turns Ready: its nominated pods go back to the scheduler, its room is free again."""
-        for pod in self.pending_pods():
-            if pod.nominated is node:
-                self.unnominate(pod)
-        self.dirty = True
+        candidates = [(*score(node), node) for group in GROUPS if group in state.spec.groups
+                      for node in self.groups[group]
+                      if node.ready_at <= now and not node.cordoned and node.fits(cpu, memory)]
+        heapq.heapify(candidates)
+        while state.pending and candidates:
+            *_, node = heapq.heappop(candidates)
+            self._bind(next(iter(state.pending)), node)
+            if node.fits(cpu, memory):
+                heapq.heappush(candidates, (*score(node), node))
 
 
-def fill(node: Node, pods: list[Pod]) -> list[Pod]:
-    """The pods, in order, that fit on an empty node of this shape (first fit)."""
-    taken = []
-    for pod in pods:
-        if node.fits(pod.workload.cpu_request, pod.workload.memory_request):
-            node.take(pod.workload.cpu_request, pod.workload.memory_request)
-            taken.append(pod)
-    return taken
+def fill(shape: Shape, waiting: list[WorkloadState], need: dict[str, int]) -> dict[str, int]:
+    """How many of each workload's pods a fresh node of this shape takes, in order (first fit)."""
+    counts, cpu, memory, pods = {}, 0.0, 0.0, 0
+    for state in waiting:
+        spec = state.spec
+        count = min(need[spec.name], shape.room(spec.cpu_request, spec.memory_request, pods, cpu, memory))
+        if count:
+            counts[spec.name] = count
+            cpu, memory, pods = cpu + count * spec.cpu_request, memory + count * spec.memory_request, pods + count
+    return counts
+
+
+def holds(shape: Shape, waiting: list[WorkloadState], counts: dict[str, int]) -> bool:
+    """Whether one fresh node of this shape takes all these pods."""
+    by_name = {state.spec.name: state.spec for state in waiting}
+    cpu = sum(by_name[name].cpu_request * count for name, count in counts.items())
+    memory = sum(by_name[name].memory_request * count for name, count in counts.items())
+    return (cpu <= shape.cpu + 1e-9 and memory <= shape.memory + 1e-9
+            and sum(counts.values()) <= shape.max_pods)

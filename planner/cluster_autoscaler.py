@@ -1,60 +1,170 @@
-"""Cluster Autoscaler: every scan interval, grows its node group for pending pods up to the group's
-maximum and removes a node that stayed unneeded (under-utilized with room elsewhere) long enough."""
+"""Cluster Autoscaler 1.35.2 on its managed node group: every scan it grows the group for pending pods
+(counting upcoming nodes, up to the group's maximum) and finds unneeded nodes; a node unneeded for
+scale-down-unneeded-time is deleted, empty ones several at a time, non-empty ones one at a time.
+
+Upstream: kubernetes/autoscaler cluster-autoscaler at cluster-autoscaler-1.35.2: config/flags/flags.go
+(defaults), core/static_autoscaler.go (unneeded nodes are tracked every loop, deleted only outside the
+scale-down cooldown), core/scaledown/planner and budgets (empty nodes first, within
+max-scale-down-parallelism; nodes to drain within max-drain-parallelism), simulator (a node is removable
+when its pods fit on other nodes that are not removed with it, and none blocks its drain).
+"""
 
 from __future__ import annotations
 
 import math
 
 from planner import assumptions as A
-from planner.cluster import Cluster, Node
+from planner.cluster import Cluster, Node, WorkloadState, fill, next_multiple
 from planner.model import duration_seconds
 from stacks.config import AppConfig
+
+MAX_SCALE_DOWN_PARALLELISM = 10  # --max-scale-down-parallelism: nodes deleted at once, empty or drained
+MAX_DRAIN_PARALLELISM = 1  # --max-drain-parallelism: of those, nodes that need draining
 
 
 class ClusterAutoscaler:
     def __init__(self, cluster: Cluster, config: AppConfig, step: float) -> None:
-        self.cluster, self.settings, self.step = cluster, config.cluster_autoscaler, step
+        self.cluster, self.step = cluster, step
+        settings = config.cluster_autoscaler
+        self.kind = settings.nodes.instance_types[0]
+        self.min_size, self.max_size = settings.nodes.min_size, settings.nodes.max_size
+        self.unneeded_after = duration_seconds(settings.scale_down_unneeded_time)
         self.karpenter_too = config.enable_karpenter
         self.last_scale_up = -math.inf
+        self.unneeded: dict[Node, float] = {}  # node -> unneeded since
+        self.simulated = -1  # cluster.changes at the last removal simulation: same cluster, same answer
+        self.evictions: dict[str, int] = {}  # pods evicted by scale-downs, by workload
 
     def reconcile(self, now: float) -> None:
         if now % A.CA_SCAN_INTERVAL >= self.step:
             return
-        cluster, settings = self.cluster, self.settings
-        group = [n for n in cluster.nodes if n.group == "ca"]
-        pending = [pod for pod in cluster.pending_pods() if "ca" in pod.workload.groups and pod.nominated is None
-                   and not ("karpenter" in pod.workload.groups and self.karpenter_too)]
-        pending = cluster.pack(pending, [n for n in group if n.ready_at > now])
-        kind = settings.nodes.instance_types[0]
-        while pending and len(group) < settings.nodes.max_size:
-            node = cluster.new_node(kind, "ca", now + cluster.jitter(cluster.latencies["ca-node-ready"]))
-            group.append(node)
-            left = cluster.pack(pending, [node])
-            if len(left) == len(pending):
-                cluster.remove_node(node)  # not even one pod fits this instance type
-                group.pop()
-                break
-            pending = left
-            self.last_scale_up = now
-        self._scale_down([n for n in group if n.ready_at <= now], now)
+        self._scale_up(now)
+        self._update_unneeded(now)
+        if now - self.last_scale_up >= A.CA_SCALE_DOWN_DELAY_AFTER_ADD:
+            self._scale_down(now)
 
-    def _scale_down(self, ready: list[Node], now: float) -> None:
-        cluster, settings = self.cluster, self.settings
-        unneeded_after = duration_seconds(settings.scale_down_unneeded_time)
-        if now - self.last_scale_up < A.CA_SCALE_DOWN_DELAY_AFTER_ADD:
+    def next_event(self, now: float) -> float:
+        return next_multiple(now, A.CA_SCAN_INTERVAL)
+
+    def _waiting(self) -> list[WorkloadState]:
+        """Pending pods it can help: pods for its group that Karpenter does not provision for."""
+        return sorted((state for state in self.cluster.states.values()
+                       if "ca" in state.spec.groups and not ("karpenter" in state.spec.groups and self.karpenter_too)
+                       and self.cluster.unreserved(state) > 0),
+                      key=lambda s: (s.spec.cpu_request, s.spec.memory_request), reverse=True)
+
+    def _scale_up(self, now: float) -> None:
+        cluster = self.cluster
+        waiting = self._waiting()
+        if not waiting:
             return
+        need = cluster.reserve_on_launching("ca", waiting)  # upcoming nodes take what fits first
+        size = len(cluster.groups["ca"])
+        while any(need.values()) and size < self.max_size:
+            counts = fill(cluster.shapes[self.kind], waiting, need)
+            if not counts:
+                return  # not one pending pod fits this instance type
+            node = cluster.new_node(self.kind, "ca", now + cluster.jitter(cluster.latencies["ca-node-ready"]))
+            for state in waiting:
+                if counts.get(state.spec.name):
+                    cluster.reserve(node, state, counts[state.spec.name])
+                    need[state.spec.name] -= counts[state.spec.name]
+            size += 1
+            self.last_scale_up = now
+
+    def _update_unneeded(self, now: float) -> None:
+        """One pass of the removal simulation over the group's Ready nodes: a node is unneeded while
+        its utilization is under the threshold and its pods can go elsewhere; destinations of pods from
+        nodes found removable in this pass are not removable themselves."""
+        cluster = self.cluster
+        if cluster.changes == self.simulated:
+            return
+        self.simulated = cluster.changes
+        ready = [node for node in cluster.groups["ca"] if node.ready_at <= now and not node.cordoned]
+        removable: set[Node] = set()
+        destinations: set[Node] = set()
+        planned: dict[Node, list[float]] = {}  # room taken on destinations by this pass
         for node in ready:
-            utilization = max(node.used_cpu / node.cpu, node.used_memory / node.memory)
-            others = [n for n in ready if n is not node]
-            movable = node.pods == 0 or (utilization < A.CA_SCALE_DOWN_UTILIZATION and sum(
-                n.max_pods - n.pods for n in others) >= node.pods and sum(n.cpu - n.used_cpu for n in others)
-                >= node.used_cpu and sum(n.memory - n.used_memory for n in others) >= node.used_memory)
-            if not movable:
-                node.unneeded_since = None
+            if node in destinations or _utilization(node) >= A.CA_SCALE_DOWN_UTILIZATION:
                 continue
-            node.unneeded_since = node.unneeded_since if node.unneeded_since is not None else now
-            total = sum(1 for n in cluster.nodes if n.group == "ca")
-            if now - node.unneeded_since >= unneeded_after and total > settings.nodes.min_size:
-                cluster.evict_all(node)
-                cluster.remove_node(node)
-                return  # one node per scan
+            moves = self._moves(node, removable | {node}, planned)
+            if moves is None:
+                continue
+            removable.add(node)
+            for destination, taken in moves.items():
+                destinations.add(destination)
+                used = planned.setdefault(destination, [0.0, 0.0, 0])
+                used[0], used[1], used[2] = used[0] + taken[0], used[1] + taken[1], used[2] + taken[2]
+        self.unneeded = {node: self.unneeded.get(node, now) for node in ready if node in removable}
+
+    def _moves(self, node: Node, gone: set[Node], planned: dict[Node, list[float]]) -> dict[Node, list] | None:
+        """Where the node's pods would go (first fit on the other nodes their groups allow); None if
+        one has nowhere to go or may not be evicted."""
+        moves: dict[Node, list] = {}
+        for name, count in node.counts.items():
+            state = self.cluster.states[name]
+            spec = state.spec
+            if spec.eviction.blocker or count > _disruptions_allowed(state):
+                return None
+            for group in spec.groups:
+                for other in self.cluster.groups[group]:
+                    if not count:
+                        break
+                    if other in gone or other.cordoned or other.ready_at > self.cluster.now:
+                        continue
+                    extra = planned.get(other, [0.0, 0.0, 0])
+                    taken = moves.get(other, [0.0, 0.0, 0])
+                    room = other.shape.room(spec.cpu_request, spec.memory_request,
+                                            other.pods + int(extra[2]) + int(taken[2]),
+                                            other.used_cpu + extra[0] + taken[0],
+                                            other.used_memory + extra[1] + taken[1])
+                    fits = min(count, room)
+                    if fits:
+                        moves[other] = [taken[0] + fits * spec.cpu_request, taken[1] + fits * spec.memory_request,
+                                        taken[2] + fits]
+                        count -= fits
+            if count:
+                return None
+        return moves
+
+    def _scale_down(self, now: float) -> None:
+        """Delete nodes unneeded long enough, empty ones first, keeping the group at its minimum."""
+        cluster = self.cluster
+        due = [node for node, since in self.unneeded.items() if now - since >= self.unneeded_after]
+        room = len(cluster.groups["ca"]) - self.min_size
+        empty = [node for node in due if not node.residents]
+        drain = [node for node in due if node.residents]
+        chosen = empty[:min(MAX_SCALE_DOWN_PARALLELISM, room)]
+        chosen += drain[:max(0, min(MAX_DRAIN_PARALLELISM, MAX_SCALE_DOWN_PARALLELISM - len(chosen),
+                                    room - len(chosen)))]
+        for node in chosen:
+            for name, count in node.counts.items():
+                self.evictions[name] = self.evictions.get(name, 0) + count
+            cluster.remove_node(node)
+            del self.unneeded[node]
+
+
+def _utilization(node: Node) -> float:
+    """Requests over allocatable, the larger of CPU and memory, DaemonSets included
+    (--ignore-daemonsets-utilization=false; simulator/utilization)."""
+    return max((node.used_cpu + A.DAEMONSET_CPU) / (node.cpu + A.DAEMONSET_CPU),
+               (node.used_memory + A.DAEMONSET_MEMORY_GIB) / (node.memory + A.DAEMONSET_MEMORY_GIB))
+
+
+def _disruptions_allowed(state: WorkloadState) -> float:
+    """What the workload's PodDisruptionBudget lets go at once: Ready pods less those it must keep."""
+    eviction = state.spec.eviction
+    if eviction.min_available is None and eviction.max_unavailable is None:
+        return math.inf
+    if eviction.min_available is not None:
+        keep = _scaled(eviction.min_available, state.desired)
+    else:
+        keep = state.desired - _scaled(eviction.max_unavailable, state.desired)
+    return max(state.ready_count - keep, 0)
+
+
+def _scaled(value: int | str, total: int) -> int:
+    """A PDB's int-or-percent against the desired replicas (rounded up, as the disruption controller)."""
+    if isinstance(value, str) and value.endswith("%"):
+        return math.ceil(int(value[:-1]) * total / 100)
+    return int(value)

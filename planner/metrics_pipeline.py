@@ -9,7 +9,7 @@ from typing import Sequence
 
 from cdk_constructs.prometheus_queries import SCRAPE_INTERVAL
 from planner import assumptions as A
-from planner.cluster import Pod, WorkloadState
+from planner.cluster import Pod, WorkloadState, next_multiple
 from planner.model import duration_seconds
 from planner.scenario import Scenario
 
@@ -50,7 +50,8 @@ class MetricsPipeline:
         # Requests one pod has served while Ready since the workload started, summed step by step: every
         # Ready pod of a workload serves the same share, so one running total gives each pod's counter.
         self.served: dict[str, float] = {}
-        self.served_rate: dict[str, float] = {}  # per Ready pod, now
+        self.served_rate: dict[str, float] = {}  # per Ready pod, since the last observation
+        self.observed: dict[str, float] = {}  # when served was last brought up to date
         self.ready_base: dict[tuple[Pod, float], float] = {}  # (pod, started) -> served total when it turned Ready
         # One series per pod incarnation (pod, started): its scraped counter samples, oldest first.
         self.series: dict[str, dict[tuple[Pod, float], deque[tuple[float, float]]]] = {}
@@ -82,12 +83,18 @@ class MetricsPipeline:
                 per_pod = min(per_pod, state.spec.cpu_limit)
             self.cpu_samples[name] = (now, per_pod)
         if state.spec.autoscaling.rate_window:
-            # A pod serves at most a core's worth of requests (podinfo has no CPU limit).
-            rate = min(state.load / ready, 1 / A.PODINFO_CPU_PER_REQUEST) if ready else 0.0
-            self.served_rate[name] = rate
-            self.served[name] = self.served.get(name, 0.0) + rate * self.step
+            # Requests served since the last observation, at the rate that held since then.
+            self.served[name] = self.served.get(name, 0.0) + \
+                self.served_rate.get(name, 0.0) * (now - self.observed.get(name, now))
+            self.observed[name] = now
             if now % SCRAPE_SECONDS < self.step and self.prometheus_up(now):
                 self._scrape(state, now)
+            # A pod serves at most a core's worth of requests (podinfo has no CPU limit).
+            self.served_rate[name] = min(state.load / ready, 1 / A.PODINFO_CPU_PER_REQUEST) if ready else 0.0
+
+    def next_event(self, now: float) -> float:
+        """The next metrics-server sample or Prometheus scrape."""
+        return min(next_multiple(now, A.METRICS_SERVER_RESOLUTION), next_multiple(now, SCRAPE_SECONDS))
 
     def prime(self, state: WorkloadState, ready_since: float) -> None:
         """Before the plan starts, its pods have served the starting load since `ready_since`: a window of
@@ -103,6 +110,7 @@ class MetricsPipeline:
             self.served[name] = rate * (time - ready_since)
             self._scrape(state, time)
         self.served[name] = rate * -ready_since
+        self.observed[name] = 0.0
 
     def _counter(self, name: str, pod: Pod, now: float) -> float:
         """The pod's http_requests_total now: its probes since it started, plus its share while Ready."""

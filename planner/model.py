@@ -32,6 +32,16 @@ class Autoscaling:
 
 
 @dataclass(frozen=True)
+class Eviction:
+    """What Cluster Autoscaler's drain simulation checks on a workload's pods (cluster-autoscaler
+    simulator/drain and utils/drain at 1.35.2)."""
+
+    blocker: str | None = None  # why its pods block a scale-down: safe-to-evict "false", local storage
+    min_available: int | str | None = None  # its PodDisruptionBudget, as minAvailable
+    max_unavailable: int | str | None = None  # or as maxUnavailable
+
+
+@dataclass(frozen=True)
 class Workload:
     name: str
     cpu_request: float
@@ -39,6 +49,7 @@ class Workload:
     cpu_limit: float | None
     groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca
     autoscaling: Autoscaling | None  # None: replicas come from the scenario
+    eviction: Eviction = Eviction()
 
 
 def quantity(value: str | int | float | None, *, memory: bool) -> float:
@@ -61,6 +72,20 @@ def _container_resources(manifest: str, **values) -> tuple[float, float, float |
     limit = limits.get("cpu")
     return (quantity(requests.get("cpu"), memory=False), quantity(requests.get("memory"), memory=True),
             quantity(limit, memory=False) if limit else None)
+
+
+SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+
+
+def _eviction(manifest: str, **values) -> Eviction:
+    objects = load_manifest(manifest, **values)
+    template = next(obj for obj in objects if obj["kind"] == "Deployment")["spec"]["template"]
+    safe = str(template.get("metadata", {}).get("annotations", {}).get(SAFE_TO_EVICT, "")).lower()
+    local = any("emptyDir" in volume or "hostPath" in volume for volume in template["spec"].get("volumes", []))
+    blocker = (f"{SAFE_TO_EVICT}: \"false\"" if safe == "false"
+               else "local storage (--skip-nodes-with-local-storage)" if local and safe != "true" else None)
+    budget = next((obj["spec"] for obj in objects if obj["kind"] == "PodDisruptionBudget"), {})
+    return Eviction(blocker, budget.get("minAvailable"), budget.get("maxUnavailable"))
 
 
 def _hpa(manifest: str, **values) -> tuple[int, int, dict, Behavior | None]:
@@ -100,22 +125,26 @@ def workloads(config: AppConfig) -> list[Workload]:
                             else set()) | ({"ca"} if config.enable_cluster_autoscaler else set())
     found = []
     if config.enable_metrics_server:
-        cpu, memory, limit = _container_resources("php-apache", namespace="php-apache", image="x")
+        values = {"namespace": "php-apache", "image": "x"}
+        cpu, memory, limit = _container_resources("php-apache", **values)
         low, high, metric, rules = _hpa("php-apache-hpa", namespace="php-apache")
         target = metric["resource"]["target"]
         found.append(Workload("php-apache", cpu, memory, limit, frozenset(general),
                               Autoscaling("cpu", float(target["averageUtilization"]), low, high, target["type"],
-                                          rules)))
+                                          rules), _eviction("php-apache", **values)))
     if config.enable_prometheus:
-        cpu, memory, limit = _container_resources("podinfo", name="podinfo", namespace="podinfo", image="x")
+        values = {"name": "podinfo", "namespace": "podinfo", "image": "x"}
+        cpu, memory, limit = _container_resources("podinfo", **values)
         low, high, metric, rules = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
         target = metric["pods"]["target"]
         found.append(Workload("podinfo", cpu, memory, limit, frozenset(general),
                               Autoscaling("pods", quantity(target["averageValue"], memory=False), low, high,
                                           target["type"], rules,
-                                          rate_window=_rate_window(REQUESTS_PER_SECOND_RULE["metricsQuery"]))))
+                                          rate_window=_rate_window(REQUESTS_PER_SECOND_RULE["metricsQuery"])),
+                              _eviction("podinfo", **values)))
     if config.enable_keda:
-        cpu, memory, limit = _container_resources("podinfo", name="podinfo-keda", namespace="podinfo-keda", image="x")
+        values = {"name": "podinfo-keda", "namespace": "podinfo-keda", "image": "x"}
+        cpu, memory, limit = _container_resources("podinfo", **values)
         (scaled,) = load_manifest("podinfo-scaledobject", name="podinfo-keda", namespace="podinfo-keda",
                                   prometheusUrl="x")
         spec = scaled["spec"]
@@ -130,7 +159,8 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
                                           spec["fallback"]["replicas"],
                                           float(trigger.get("activationThreshold", 0)),
-                                          _rate_window(trigger["query"]))))
+                                          _rate_window(trigger["query"])),
+                              _eviction("podinfo", **values)))
     if config.enable_karpenter:
         found.append(node_demo("inflate"))
     if config.enable_cluster_autoscaler:
@@ -144,9 +174,40 @@ NODE_DEMO_GROUPS = {"inflate": "karpenter", "tester": "ca"}
 
 def node_demo(name: str, group: str | None = None) -> Workload:
     """A node demo's pods, on its own node group or, as a stand-in in a comparison, on `group`."""
-    values = {"nodeSelector": {}} if name == "tester" else {}  # the tester's selector comes from settings
-    cpu, memory, limit = _container_resources(name, replicas=0, image="x", **values)
-    return Workload(name, cpu, memory, limit, frozenset({group or NODE_DEMO_GROUPS[name]}), None)
+    values = {"replicas": 0, "image": "x", **({"nodeSelector": {}} if name == "tester" else {})}
+    cpu, memory, limit = _container_resources(name, **values)  # the tester's selector comes from settings
+    return Workload(name, cpu, memory, limit, frozenset({group or NODE_DEMO_GROUPS[name]}), None,
+                    _eviction(name, **values))
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """The NodePool's spec.disruption as the app deploys it (manifests/karpenter-node-pool.yaml)."""
+
+    policy: str  # WhenEmpty, WhenEmptyOrUnderutilized or Balanced
+    consolidate_after: float | None  # seconds; None: Never
+    budgets: tuple[tuple[str, frozenset[str]], ...]  # (nodes: "10%" or "3", reasons; empty: all reasons)
+
+
+# kubernetes-sigs/karpenter pkg/apis/v1/nodepool.go (at the commit Karpenter v1.14.1 uses): the CRD
+# defaults consolidationPolicy to WhenEmptyOrUnderutilized and budgets to [{nodes: "10%"}].
+DEFAULT_POLICY = "WhenEmptyOrUnderutilized"
+DEFAULT_BUDGETS = (("10%", frozenset()),)
+
+
+def node_pool_disruption(config: AppConfig) -> Disruption:
+    settings = config.karpenter
+    objects = load_manifest("karpenter-node-pool", name="x", clusterName="x", nodeRole="x", securityGroupId="x",
+                            amiAlias=settings.ami_alias, instanceTypes=list(settings.instance_types),
+                            capacityTypes=list(settings.capacity_types), cpuLimit=settings.cpu_limit,
+                            memoryLimit=settings.memory_limit, consolidateAfter=settings.consolidate_after,
+                            taints=[])
+    disruption = next(obj for obj in objects if obj["kind"] == "NodePool")["spec"].get("disruption", {})
+    after = str(disruption.get("consolidateAfter", "0s"))
+    budgets = tuple((str(budget["nodes"]), frozenset(budget.get("reasons", ())))
+                    for budget in disruption.get("budgets", ())) or DEFAULT_BUDGETS
+    return Disruption(disruption.get("consolidationPolicy", DEFAULT_POLICY),
+                      None if after == "Never" else duration_seconds(after), budgets)
 
 
 def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:

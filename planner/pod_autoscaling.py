@@ -5,7 +5,7 @@ the replicas the HPA sets."""
 from __future__ import annotations
 
 from planner import assumptions as A
-from planner.cluster import Cluster, WorkloadState
+from planner.cluster import Cluster, WorkloadState, next_multiple
 from planner.hpa import (DEFAULT_RELEASE, SYNC_PERIOD, Metric, MetricError, Outcome, PodSample, Recommendation,
                          Release, recommend)
 from planner.hpa_scaling import HorizontalPodAutoscaler
@@ -28,6 +28,12 @@ class PodAutoscaling:
         low = max(1, scaling.min_replicas)
         self.hpas[state.spec.name] = HorizontalPodAutoscaler(low, scaling.max_replicas, scaling.behavior, self.release)
         return low
+
+    def next_event(self, now: float) -> float:
+        """The next HPA sync or KEDA poll."""
+        polls = [state.spec.autoscaling.polling_interval for state in self.cluster.states.values()
+                 if state.spec.autoscaling and state.spec.autoscaling.kind == "keda"]
+        return min(next_multiple(now, period) for period in (SYNC_PERIOD, *polls))
 
     def reconcile(self, state: WorkloadState, now: float) -> None:
         scaling = state.spec.autoscaling

@@ -55,6 +55,10 @@ class Cursor:
     def __init__(self, steps: list[tuple[float, float]]) -> None:
         self.steps, self.index, self.current = steps, 0, 0.0
 
+    def next_change(self) -> float:
+        """When the value next changes (infinity: never)."""
+        return self.steps[self.index][0] if self.index < len(self.steps) else math.inf
+
     def at(self, time: float) -> float:
         while self.index < len(self.steps) and self.steps[self.index][0] <= time:
             self.current = self.steps[self.index][1]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -25,6 +24,7 @@ from planner.model import Workload, system_pods, workloads
 from planner.pod_autoscaling import PodAutoscaling
 from planner.scenario import RATE_WORKLOADS, Scenario
 from stacks.config import AppConfig
+from stacks.instance_types import InstanceType, UnknownInstanceType, instance_type
 
 __all__ = ["PlanError", "Result", "Simulation"]
 
@@ -48,15 +48,10 @@ class Simulation:
         passes every run the same ones."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
-        self.types = {name: A.INSTANCE_TYPES[name] for name in A.INSTANCE_TYPES}
-        for name, price in (prices or {}).items():
-            if name not in self.types:
-                raise PlanError(f"no specs for instance type {name!r} to price; known: {', '.join(self.types)}")
-            self.types[name] = A.InstanceType(self.types[name].vcpu, self.types[name].memory_gib,
-                                              self.types[name].max_pods, price)
-        self._check_types()
+        self.types = _instance_types(config)
+        self.prices = _prices(self.types, config.region or DEFAULT_PRICE_REGION, prices or {})
         specs = workloads(config) if workload_specs is None else workload_specs
-        self.cluster = Cluster(self.types, specs, random.Random(seed), _latencies(latencies or {}))
+        self.cluster = Cluster(self.types, self.prices, specs, random.Random(seed), _latencies(latencies or {}))
         self.states = self.cluster.states
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
@@ -65,24 +60,10 @@ class Simulation:
         self.karpenter = Karpenter(self.cluster, config, step) if config.enable_karpenter else None
         self.cluster_autoscaler = ClusterAutoscaler(self.cluster, config, step) \
             if config.enable_cluster_autoscaler else None
-        self.cost = 0.0
-        self.node_seconds: dict[str, float] = {}
         self.series: dict[str, list[float]] = {"time": [], "pending": [], "nodes": []}
         # Each rise of a workload's load: (start, end, seconds until it had capacity or None), in time order.
         self.rises = {name: [[start, end, None] for start, end in scenario.load_steps(name)] for name in self.states}
         self.rise_index = dict.fromkeys(self.states, 0)
-
-    def _check_types(self) -> None:
-        config = self.config
-        wanted = set(config.system_nodes.instance_types)
-        if config.enable_karpenter:
-            wanted |= set(config.karpenter.instance_types)
-        if config.enable_cluster_autoscaler:
-            wanted |= set(config.cluster_autoscaler.nodes.instance_types)
-        unknown = sorted(wanted - set(self.types))
-        if unknown:
-            raise PlanError(f"the planner has no specs for instance type {unknown[0]}; known: "
-                            + ", ".join(self.types))
 
     def _setup(self) -> None:
         config, cluster = self.config, self.cluster
@@ -116,32 +97,58 @@ class Simulation:
                 state.load = self.cursors[state.spec.name].at(0.0)
                 self.metrics.prime(state, STARTED_LONG_AGO)
         cluster.ready_events.clear()
+        cluster.changes = 0
 
     def run(self) -> Result:
+        """Step from event to event: a tick only where some controller acts, a node or pod turns Ready,
+        a load changes or a sample is recorded; what accrues between ticks (pending pod-seconds, node
+        hours) is added for the whole gap, so the cost follows the events, not the simulated seconds."""
         self._setup()
         steps = int(self.scenario.duration / self.step)
-        next_record = 0.0
-        for index in range(steps + 1):
-            self.cluster.now = index * self.step
-            self._tick()
-            if self.cluster.now >= next_record:
+        next_record, reported, index = 0.0, -1, 0
+        while True:
+            now = self.cluster.now = index * self.step
+            self._tick(now)
+            if now >= next_record:
                 self._record()
                 next_record += self.record_every
-            if self.progress and index % max(1, steps // 50) == 0:
+            if self.progress and index * 50 // max(steps, 1) > reported:
+                reported = index * 50 // max(steps, 1)
                 self.progress(index / max(steps, 1))
+            if index >= steps:
+                break
+            upcoming = min(steps, max(index + 1, math.ceil(self._next_event(now, next_record) / self.step - 1e-9)))
+            self._accrue((upcoming - index) * self.step)
+            index = upcoming
         if self.progress:
             self.progress(1.0)
         return Result(self.label, self.series, self._summary())
 
-    def _tick(self) -> None:
+    def _next_event(self, now: float, next_record: float) -> float:
+        times = [next_record, self.cluster.next_event(), self.metrics.next_event(now),
+                 *(cursor.next_change() for cursor in self.cursors.values())]
+        if any(state.spec.autoscaling for state in self.states.values()):
+            times.append(self.pod_autoscaling.next_event(now))
+        if self.karpenter:
+            times.append(self.karpenter.next_event(now))
+        if self.cluster_autoscaler:
+            times.append(self.cluster_autoscaler.next_event(now))
+        return min(times)
+
+    def _accrue(self, seconds: float) -> None:
+        for state in self.states.values():
+            if state.pending:
+                state.pending_seconds += len(state.pending) * seconds
+
+    def _tick(self, now: float) -> None:
         cluster = self.cluster
-        now = cluster.now
         for name, state in self.states.items():
-            value = self.cursors[name].at(now)
-            if name in RATE_WORKLOADS:
-                state.load = value
-            elif int(value) != state.desired:
-                cluster.scale_to(state, int(value))
+            if self.cursors[name].next_change() <= now:
+                value = self.cursors[name].at(now)
+                if name in RATE_WORKLOADS:
+                    state.load = value
+                elif int(value) != state.desired:
+                    cluster.scale_to(state, int(value))
         cluster.advance()
         cluster.schedule()
         for state in self.states.values():
@@ -153,12 +160,7 @@ class Simulation:
             self.karpenter.reconcile(now)
         if self.cluster_autoscaler:
             self.cluster_autoscaler.reconcile(now)
-        for kind, count in cluster.nodes_by_kind.items():
-            self.node_seconds[kind] = self.node_seconds.get(kind, 0.0) + count * self.step
-            self.cost += count * self.types[kind].price * self.step / 3600
-        waiting = Counter(pod.workload.name for pod in cluster.pending)
-        for name, state in self.states.items():
-            state.pending_seconds += waiting[name] * self.step
+        for state in self.states.values():
             self._track_capacity(state, now)
 
     def _track_capacity(self, state: WorkloadState, now: float) -> None:
@@ -184,10 +186,10 @@ class Simulation:
     def _record(self) -> None:
         series, nodes = self.series, self.cluster.nodes
         series["time"].append(self.cluster.now)
-        series["pending"].append(len(self.cluster.pending))
+        series["pending"].append(self.cluster.pending_total)
         series["nodes"].append(len(nodes))
-        for group in ("system", "karpenter", "ca"):
-            series.setdefault(f"nodes:{group}", []).append(sum(1 for n in nodes if n.group == group))
+        for group, members in self.cluster.groups.items():
+            series.setdefault(f"nodes:{group}", []).append(len(members))
         for kind in self.types:
             if kind in self.cluster.nodes_by_kind or f"nodes:type:{kind}" in series:
                 column = series.setdefault(f"nodes:type:{kind}", [0.0] * (len(series["time"]) - 1))
@@ -210,16 +212,52 @@ class Simulation:
                 "pending_pod_seconds": round(state.pending_seconds, 1),
                 "final_metric": state.reported,
             }
-        hours = {kind: round(seconds / 3600, 3) for kind, seconds in sorted(self.node_seconds.items())}
+        end = self.cluster.now
+        node_hours = self.cluster.node_hours(end)
+        hours = {kind: round(value, 3) for kind, value in node_hours.items()}
+        cost = sum(value * self.prices[kind] for kind, value in node_hours.items())
         return {
             "workloads": workloads_summary,
             "cluster": {
                 "peak_nodes": int(max(self.series["nodes"], default=0)),
                 "node_hours": hours,
-                "cost_usd": round(self.cost, 2),
+                "cost_usd": round(cost, 2),
                 "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()), 1),
             },
         }
+
+
+DEFAULT_PRICE_REGION = "us-east-1"  # the prices the instance-type table has for every type
+
+
+def _instance_types(config: AppConfig) -> dict[str, InstanceType]:
+    """The types the node groups and the NodePool may launch, from the app's table (stacks/instance_types.py)."""
+    wanted = set(config.system_nodes.instance_types)
+    if config.enable_karpenter:
+        wanted |= set(config.karpenter.instance_types)
+    if config.enable_cluster_autoscaler:
+        wanted |= set(config.cluster_autoscaler.nodes.instance_types)
+    try:
+        return {name: instance_type(name) for name in sorted(wanted)}
+    except UnknownInstanceType as error:
+        raise PlanError(str(error)) from None
+
+
+def _prices(types: dict[str, InstanceType], region: str, overrides: Mapping[str, float]) -> dict[str, float]:
+    """On-demand USD per hour of each type in the region: the table's, or --prices."""
+    for name in overrides:
+        try:
+            instance_type(name)
+        except UnknownInstanceType:
+            raise PlanError(f"no specs for instance type {name!r} to price: {name!r} is not in "
+                            "stacks/data/ec2_instance_types.json") from None
+    prices = {name: overrides.get(name, spec.on_demand_usd_per_hour.get(region)) for name, spec in types.items()}
+    missing = sorted(name for name, price in prices.items() if price is None)
+    if missing:
+        raise PlanError(f"no on-demand price for {', '.join(missing)} in {region} in "
+                        "stacks/data/ec2_instance_types.json (its prices are for us-east-1 and the GovCloud "
+                        "regions): pass --prices FILE with their USD/hour")
+    return prices
 
 
 def _latencies(overrides: Mapping[str, float]) -> dict[str, float]:

@@ -10,7 +10,7 @@ import pytest
 
 from planner import scenario as S
 from planner.simulation import PlanError, Simulation
-from stacks.config import parse_config
+from stacks.config import ConfigError, parse_config
 from tests.context import with_defaults
 
 
@@ -96,9 +96,20 @@ def test_same_seed_same_result_and_seeds_differ():
     assert first.series != other.series
 
 
-def test_unknown_instance_type_is_a_clear_error():
-    with pytest.raises(PlanError, match="no specs for instance type r6i.large"):
-        Simulation(config(karpenterInstanceTypes="r6i.large"), S.chapter())
+def test_any_type_of_the_apps_table_plans_and_an_unknown_one_is_a_clear_error():
+    # The planner shares the app's instance-type table: r6i.large was not in its old 13-type list.
+    result = Simulation(config(karpenterInstanceTypes="r6i.large"), S.chapter()).run()
+    assert result.summary["cluster"]["node_hours"]["r6i.large"] > 0
+    with pytest.raises(ConfigError, match="'x9.large' is not an EC2 instance type"):
+        config(karpenterInstanceTypes="x9.large")
+
+
+def test_a_region_without_prices_in_the_table_asks_for_prices():
+    regional = config(region="eu-west-1", account="123456789012", availabilityZones="eu-west-1a,eu-west-1b")
+    with pytest.raises(PlanError, match="no on-demand price for c5.large, m5.large, m5.xlarge in eu-west-1 .* pass --prices FILE"):
+        Simulation(regional, S.chapter())
+    assert Simulation(regional, S.chapter(), prices={"m5.large": 0.107, "c5.large": 0.096,
+                                                     "m5.xlarge": 0.214}).run().summary["cluster"]["cost_usd"] > 0
 
 
 def test_system_nodes_too_small_for_the_controllers_is_a_clear_error():
