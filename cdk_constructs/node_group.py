@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Mapping, Sequence
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
@@ -22,9 +25,10 @@ class ManagedNodeGroup(Construct):
         desired_size: int,
         max_size: int,
         labels: Mapping[str, str],
-        nodegroup_name: str | None = None,
+        name_prefix: str | None = None,
         root_volume_gib: int = 50,
     ) -> None:
+        """name_prefix: name the group `<prefix>-<hash of its create-only inputs>` (else CloudFormation names it)."""
         super().__init__(scope, construct_id)
         launch_template = ec2.LaunchTemplate(
             self, "LaunchTemplate",
@@ -37,11 +41,20 @@ class ManagedNodeGroup(Construct):
                     root_volume_gib, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3),
             )],
         )
+        ami_type = eks.NodegroupAmiType.AL2023_ARM_64_STANDARD if arm else eks.NodegroupAmiType.AL2023_X86_64_STANDARD
+        private = ec2.SubnetType.PRIVATE_WITH_EGRESS
+        # InstanceTypes, AmiType and Subnets are create-only on AWS::EKS::Nodegroup: a change replaces the
+        # group, which CloudFormation refuses for a fixed name. Hashing them (the subnets by their zones)
+        # gives the replacement a new name. CapacityType, DiskSize and RemoteAccess are left at their defaults.
+        create_only = [list(instance_types), ami_type.value,
+                       Stack.of(self).resolve(cluster.vpc.select_subnets(subnet_type=private).availability_zones)]
+        self.name = (f"{name_prefix}-{hashlib.sha256(json.dumps(create_only).encode()).hexdigest()[:8]}"
+                     if name_prefix else None)
         self.nodegroup = eks.Nodegroup(
             self, "Nodegroup",
             cluster=cluster,
-            nodegroup_name=nodegroup_name,
-            ami_type=eks.NodegroupAmiType.AL2023_ARM_64_STANDARD if arm else eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+            nodegroup_name=self.name,
+            ami_type=ami_type,
             instance_types=[ec2.InstanceType(name) for name in instance_types],
             min_size=min_size,
             desired_size=desired_size,
@@ -50,5 +63,5 @@ class ManagedNodeGroup(Construct):
             launch_template_spec=eks.LaunchTemplateSpec(
                 id=launch_template.launch_template_id, version=launch_template.latest_version_number,
             ),
-            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            subnets=ec2.SubnetSelection(subnet_type=private),
         )

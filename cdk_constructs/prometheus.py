@@ -17,6 +17,10 @@ NAMESPACE = "prometheus"
 RELEASE = "prometheus"
 # The chart's server Service, "<release>-server", on port 80.
 SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
+# The alertmanager StatefulSet's volumeClaimTemplates size. The API server refuses any change to
+# volumeClaimTemplates, so it stays fixed: the claim itself (manifests/prometheus-storage.yaml, sized by
+# alertmanagerVolumeSize) exists before the chart, and the StatefulSet adopts it by name, never creating one.
+ALERTMANAGER_CLAIM_TEMPLATE_SIZE = "2Gi"
 
 
 class Prometheus(Construct):
@@ -57,7 +61,7 @@ class Prometheus(Construct):
                     "nodeSelector": selector,
                 },
                 "alertmanager": {
-                    "persistence": {"enabled": True, "size": alertmanager_volume_size, "storageClass": "gp3"},
+                    "persistence": {"enabled": True, "size": ALERTMANAGER_CLAIM_TEMPLATE_SIZE, "storageClass": "gp3"},
                     "nodeSelector": selector,
                 },
                 "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, "nodeSelector": selector},

@@ -13,9 +13,10 @@ from cdk_constructs.node_group import ManagedNodeGroup
 from stacks.config import ClusterAutoscalerConfig
 from stacks.versions import VersionRow
 
-NODEGROUP_NAME = "ca-workers"
+# The node group's name starts with this, then a hash of its create-only inputs (see ManagedNodeGroup).
+NODEGROUP_NAME_PREFIX = "ca-workers"
 # Workloads meant for Cluster Autoscaler's nodes select them by this label.
-NODE_LABELS = {"role": NODEGROUP_NAME}
+NODE_LABELS = {"role": NODEGROUP_NAME_PREFIX}
 
 
 class ClusterAutoscalerStack(NestedStack):
@@ -33,18 +34,19 @@ class ClusterAutoscalerStack(NestedStack):
     ) -> None:
         super().__init__(scope, construct_id, description="Cluster Autoscaler and the node group it scales")
         nodes = settings.nodes
-        self.workers = ManagedNodeGroup(
+        workers = ManagedNodeGroup(
             self, "Workers",
-            cluster=cluster, nodegroup_name=NODEGROUP_NAME,
+            cluster=cluster, name_prefix=NODEGROUP_NAME_PREFIX,
             instance_types=nodes.instance_types, arm=nodes.arm,
             min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
             labels=NODE_LABELS,
-        ).nodegroup
+        )
+        self.workers = workers.nodegroup
         self.autoscaler = ClusterAutoscaler(
             self, "ClusterAutoscaler",
             cluster=cluster,
             cluster_name=cluster_name,
-            nodegroup_name=NODEGROUP_NAME,
+            nodegroup_name=workers.name,
             chart_version=versions.cluster_autoscaler_chart,
             image_tag=versions.cluster_autoscaler_image_tag,
             identity_type=identity_type,

@@ -63,10 +63,10 @@ class DeployGraph:
 def _named(resource: dict[str, Any]) -> Iterator[str]:
     depends_on = resource.get("DependsOn", [])
     yield from [depends_on] if isinstance(depends_on, str) else depends_on
-    yield from _references(resource.get("Properties", {}))
+    yield from references(resource.get("Properties", {}))
 
 
-def _references(value: Any) -> Iterator[str]:
+def references(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, inner in value.items():
             if key == "Ref":
@@ -77,9 +77,9 @@ def _references(value: Any) -> Iterator[str]:
                 text = inner[0] if isinstance(inner, list) else inner
                 yield from _SUB_NAME.findall(text)
                 if isinstance(inner, list):
-                    yield from _references(inner[1])
+                    yield from references(inner[1])
             else:
-                yield from _references(inner)
+                yield from references(inner)
     elif isinstance(value, list):
         for item in value:
-            yield from _references(item)
+            yield from references(item)

@@ -27,9 +27,14 @@ def _policy_statements(template) -> dict[str, dict]:
     return {s["Sid"]: s for s in next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]}
 
 
+def nodegroup_name(template) -> str:
+    (group,) = template.find_resources("AWS::EKS::Nodegroup").values()
+    return group["Properties"]["NodegroupName"]
+
+
 def test_its_own_node_group(irsa):
     irsa.has_resource_properties("AWS::EKS::Nodegroup", {
-        "NodegroupName": "ca-workers",
+        "NodegroupName": Match.string_like_regexp(r"^ca-workers-[0-9a-f]{8}$"),
         "Labels": {"role": "ca-workers"},
         "AmiType": "AL2023_x86_64_STANDARD",
         "InstanceTypes": ["m5.large"],
@@ -45,7 +50,7 @@ def test_scaling_actions_only_on_its_tagged_node_group(irsa):
     assert scale["Condition"] == {"StringEquals": {
         "autoscaling:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
         "aws:ResourceTag/k8s.io/cluster-autoscaler/eks-scaling": "owned",
-        "aws:ResourceTag/eks:nodegroup-name": "ca-workers",
+        "aws:ResourceTag/eks:nodegroup-name": nodegroup_name(irsa),
     }}
     assert "autoScalingGroupName/*" in scale["Resource"]["Fn::Join"][1][-1]
 
@@ -69,7 +74,7 @@ def test_chart_values(irsa):
     assert values["cloudProvider"] == "aws"
     assert values["awsRegion"] == "REF:AWS::Region"
     assert values["autoDiscovery"] == {"clusterName": "eks-scaling", "tags": [
-        "k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/eks-scaling", "eks:nodegroup-name=ca-workers"]}
+        "k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/eks-scaling", f"eks:nodegroup-name={nodegroup_name(irsa)}"]}
     assert values["extraArgs"] == {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False,
                                    "expander": "least-waste", "scale-down-unneeded-time": "10m",
                                    "emit-per-nodegroup-metrics": True}
@@ -112,3 +117,4 @@ def test_pod_identity_agent_only_where_pod_identity_is_used(synth, default):
     metrics = next(stack for key, stack in stacks.items() if key.startswith("MetricsNestedStack"))
     assert agent in karpenter["DependsOn"]
     assert agent not in metrics["DependsOn"], "metrics-server calls no AWS API"
+
