@@ -18,7 +18,8 @@ from planner import comparison, inputs
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
-from planner.report import plot, slug, write_series
+from planner.plot import plot
+from planner.report import slug, write_series
 from planner.table import TYPICAL, duration_text, summary_table
 from planner.simulation import PlanError, Simulation
 from stacks import config as settings
@@ -148,7 +149,9 @@ def _plan(args: argparse.Namespace) -> None:
                                                                    + ([level] if len(levels) > 1 else [])))]
         if not args.no_plot:
             name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
-            written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", title=f"scenario {scenario.name}"))
+            subtitle = "typical latencies (the table gives the range)" if len(levels) > 1 else ""
+            written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", scenario=scenario,
+                                workloads=selection.workloads[runs[0].label], subtitle=subtitle))
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))

@@ -29,11 +29,16 @@ class Keda:
                 and now - self.last_active.get(name, 0.0) >= scaling.cooldown:
             self.cluster.scale_to(state, 0)
 
+    def in_fallback(self, state: WorkloadState, now: float) -> bool:
+        """KEDA serves its fallback: the trigger's source unreachable for failureThreshold polls."""
+        scaling = state.spec.autoscaling
+        return not self.metrics.prometheus_up(now) and self.failures.get(state.spec.name, 0) >= scaling.fallback_threshold
+
     def external_metric(self, state: WorkloadState, now: float) -> float | None:
         """The total the HPA reads through KEDA's metrics server; None: no value (the HPA keeps its count)."""
-        scaling, name = state.spec.autoscaling, state.spec.name
-        if not self.metrics.prometheus_up(now):
-            if self.failures.get(name, 0) < scaling.fallback_threshold:
-                return None
+        scaling = state.spec.autoscaling
+        if self.in_fallback(state, now):
             return scaling.fallback_replicas * scaling.target  # KEDA's fallback value
+        if not self.metrics.prometheus_up(now):
+            return None
         return self.metrics.total_rate(state, now)

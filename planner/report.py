@@ -1,4 +1,4 @@
-"""What a plan writes: time series as CSV and JSON, and a PNG plot (the table is planner/table.py)."""
+"""What a plan writes besides its table and plot: time series as CSV and JSON, under names by scenario and run."""
 
 from __future__ import annotations
 
@@ -21,46 +21,6 @@ def write_series(result: Result, stem: Path) -> list[Path]:
              for key, values in result.series.items()}
     Path(f"{stem}.json").write_text(json.dumps({"label": result.label, "summary": result.summary, "series": clean}))
     return [Path(f"{stem}.csv"), Path(f"{stem}.json")]
-
-
-def plot(results: list[Result], path: Path, *, title: str) -> Path:
-    """Load, replicas, pending pods, and nodes by group and by instance type over time; runs overlaid
-    (solid, then dashed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no screen: files only
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(5, 1, figsize=(11, 14), sharex=True)
-    styles = ["-", "--", ":", "-."]
-    for index, result in enumerate(results):
-        series, style = result.series, styles[index % len(styles)]
-        minutes = [t / 60 for t in series["time"]]
-        suffix = f" [{result.label}]" if len(results) > 1 else ""
-        for key in sorted(k for k in series if k.endswith(":load")):
-            axes[0].plot(minutes, series[key], style, label=key.split(":")[0] + suffix)
-        for key in sorted(k for k in series if k.endswith(":replicas")):
-            axes[1].plot(minutes, series[key], style, label=key.split(":")[0] + suffix)
-        axes[2].plot(minutes, series["pending"], style, label="pending pods" + suffix)
-        for group in ("system", "karpenter", "ca"):
-            values = series.get(f"nodes:{group}", [])
-            if any(values):
-                axes[3].plot(minutes, values, style, label=f"{group} nodes" + suffix)
-        for key in sorted(k for k in series if k.startswith("nodes:type:")):
-            axes[4].plot(minutes, series[key], style, label=key.removeprefix("nodes:type:") + suffix)
-    labels = ["load (requests/s; replicas for inflate, tester)", "replicas", "pending pods", "nodes by group",
-              "nodes by type"]
-    for axis, label in zip(axes, labels):
-        axis.set_ylabel(label)
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="upper right")
-    axes[-1].set_xlabel("minutes")
-    figure.suptitle(title)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
 
 
 def slug(text: str) -> str:

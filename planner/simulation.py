@@ -199,6 +199,9 @@ class Simulation:
             series.setdefault(f"{name}:replicas", []).append(state.desired)
             series.setdefault(f"{name}:ready", []).append(state.ready_count)
             series.setdefault(f"{name}:metric", []).append(state.reported if state.reported is not None else math.nan)
+            if state.spec.autoscaling and state.spec.autoscaling.kind == "keda":
+                series.setdefault(f"{name}:fallback", []).append(
+                    int(self.pod_autoscaling.keda.in_fallback(state, self.cluster.now)))
 
     def _summary(self) -> dict:
         workloads_summary = {}
