@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import itertools
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,7 @@ def _plan(args: argparse.Namespace) -> None:
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))
+    sys.stdout.flush()  # a closed pipe shows here, where main() handles it, not at interpreter exit
 
 
 def _latencies_text(levels: dict, fixed: dict[str, float]) -> str:
@@ -170,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ConfigError, S.ScenarioError, PlanError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (| head) stopped reading: nothing wrong with the plan
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 1
     return 0
 
 

@@ -177,3 +177,13 @@ def test_the_command_itself_exits_2_with_one_line(tmp_path, args):
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    settings = ["--cdk-json", str(config.CDK_JSON)]
+    command = [sys.executable, "-m", "planner", "--scenario", "steady", "--hours", "0.1", *settings, "--out",
+               str(tmp_path), "--no-plot", "--quiet"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.close()  # as `| head -0` does, before the plan prints its table
+        stderr = process.stderr.read().decode()
+    assert stderr == "" and process.returncode == 1, stderr
