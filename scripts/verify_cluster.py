@@ -10,7 +10,8 @@ Checks, for the components the settings enable:
 It reads the cluster through the Kubernetes API with a token from `aws eks get-token`, so it needs the
 AWS CLI and credentials that map to a cluster access entry, and nothing else (standard library only).
 By hand:   python3 -m scripts.verify_cluster --region eu-west-1 [--settings '{"clusterName": "x"}'] [--wait 600]
-Exit code: 0 when every check passes, 1 otherwise, with a report either way.
+Exit code: 0 when every check passes, 1 otherwise, with a report either way; 2 with one line saying what
+to fix when the checks cannot run (no AWS CLI, no credentials, an unreachable endpoint, bad --settings).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import ssl
 import subprocess
 import sys
@@ -137,9 +139,32 @@ def report(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
+class VerifyError(Exception):
+    """Why the checks cannot run, and what to do: printed as one line, exit code 2."""
+
+
+# What to do when the AWS CLI cannot act as anyone.
+CREDENTIALS_HELP = ("configure credentials with `aws configure` (access keys), `AWS_PROFILE=<profile>` "
+                    "(a named profile) or `aws sso login` (IAM Identity Center)")
+
+
+# The AWS CLI's words when it has no usable identity (missing, expired or unauthorized credentials).
+_CREDENTIALS_PROBLEM = re.compile(r"credential|token|sso|AccessDenied|UnrecognizedClient|SignatureDoesNotMatch", re.I)
+
+
 def _aws(*args: str) -> dict[str, Any]:
-    output = subprocess.run(["aws", *args, "--output", "json"], check=True, capture_output=True, text=True).stdout
-    return json.loads(output)
+    try:
+        result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True)
+    except FileNotFoundError:
+        raise VerifyError("the AWS CLI (`aws`) is not on PATH: install AWS CLI v2 "
+                          "(https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)") from None
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        cause = lines[-1] if lines else f"exit code {result.returncode}"
+        help_ = CREDENTIALS_HELP if _CREDENTIALS_PROBLEM.search(cause) else \
+            "check the cluster's name (clusterName in --settings or cdk.json) and --region"
+        raise VerifyError(f"`aws {' '.join(args[:2])}` failed: {cause.rstrip('.')}; {help_}")
+    return json.loads(result.stdout)
 
 
 def kubernetes_api(cluster: str, region: str) -> Get:
@@ -157,8 +182,26 @@ def kubernetes_api(cluster: str, region: str) -> Get:
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return None
-            raise
+            if error.code in (401, 403):
+                raise VerifyError(f"the cluster's API refused {path} ({error.code} {error.reason}): the caller "
+                                  "needs an access entry on the cluster (adminPrincipalArns, or the pipeline's "
+                                  "verifier role)") from None
+            raise VerifyError(f"the cluster's API answered {path} with {error.code} {error.reason}") from None
+        except urllib.error.URLError as error:
+            raise VerifyError(f"cannot reach the cluster's endpoint {info['endpoint']} ({error.reason}): run from a "
+                              "network that endpointAccess and publicAccessCidrs allow") from None
     return get
+
+
+def _settings(text: str) -> dict[str, Any]:
+    example = """give a JSON object of setting overrides, e.g. --settings '{"clusterName": "eks-scaling"}'"""
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise VerifyError(f"--settings is not JSON ({error}): {example}") from None
+    if not isinstance(settings, dict):
+        raise VerifyError(f"--settings={text}: {example}")
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,17 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=int, default=15, metavar="SECONDS")
     args = parser.parse_args(argv)
     try:
-        config = parse_config({**cdk_json_context(), "pipeline": {}, **json.loads(args.settings)})
-    except (ConfigError, json.JSONDecodeError) as error:
+        config = parse_config({**cdk_json_context(), "pipeline": {}, **_settings(args.settings)})
+        get = kubernetes_api(config.cluster.name, args.region)
+        deadline = time.monotonic() + args.wait
+        while True:
+            checks = evaluate(config, get)
+            if all(check.ok for check in checks) or time.monotonic() >= deadline:
+                break
+            time.sleep(args.interval)
+    except (ConfigError, VerifyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    get = kubernetes_api(config.cluster.name, args.region)
-    deadline = time.monotonic() + args.wait
-    while True:
-        checks = evaluate(config, get)
-        if all(check.ok for check in checks) or time.monotonic() >= deadline:
-            break
-        time.sleep(args.interval)
     print(f"cluster {config.cluster.name} in {args.region}\n{report(checks)}")
     return 0 if all(check.ok for check in checks) else 1
 

@@ -114,6 +114,8 @@ class EksScalingStack(Stack):
         self.workloads = self._workloads()
         if verifier_account:
             self._verifier_access(verifier_account)
+        else:
+            self._warn_without_admins()
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(self, "UpdateKubeconfigCommand",
@@ -178,6 +180,16 @@ class EksScalingStack(Stack):
             # Reading this property creates the agent add-on, so only capabilities that need it do.
             stack.node.add_dependency(self.cluster.eks_pod_identity_agent)
         return stack
+
+    def _warn_without_admins(self) -> None:
+        """Whoever deploys gets no Kubernetes access unless adminPrincipalArns names them."""
+        if self.config.cluster.admin_principal_arns:
+            return
+        Annotations.of(self).add_warning(
+            f"adminPrincipalArns is empty: nobody can use kubectl on cluster {self.config.cluster.name} (only "
+            "CloudFormation's execution role, its creator, and CDK's kubectl handler have access entries); set "
+            "adminPrincipalArns to your IAM role or user ARN (arn:aws:iam::<account>:role/<name>, not the "
+            "assumed-role ARN) in cdk.json or with -c")
 
     def _warn_caveats(self, versions: VersionRow) -> None:
         for warning_id, message in self.config.version_warnings(versions):

@@ -135,3 +135,12 @@ def test_caveats_of_deployed_components_are_warned(synth, default):
     assert Annotations.from_stack(synth("k8s-1.36-both-arm-public").stack).find_warning(
         "*", Match.string_like_regexp("KEDA 2.20.2 is tested upstream on Kubernetes 1.33-1.35, not 1.36"))
     assert not Annotations.from_stack(default.stack).find_warning("*", Match.string_like_regexp("KEDA"))
+
+
+NO_ADMIN = Match.string_like_regexp("^adminPrincipalArns is empty: nobody can use kubectl on cluster ")
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_missing_admin_access_is_warned_at_synth(synth, name):
+    warned = Annotations.from_stack(synth(name).stack).find_warning("*", NO_ADMIN)
+    assert bool(warned) == (not synth(name).stack.config.cluster.admin_principal_arns)

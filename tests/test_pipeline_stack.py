@@ -185,3 +185,10 @@ def test_stages_use_their_own_settings(pipeline_stack):
     assert (staging.account, staging.region, staging.config.cluster.name) == ("222222222222", "eu-west-1", "eks-staging")
     assert (prod.account, prod.region, prod.config.cluster.name) == ("333333333333", "us-east-1", "eks-prod")
     assert staging.cluster_autoscaler is not None and prod.cluster_autoscaler is None
+
+
+def test_a_verified_stage_is_not_warned_about_admin_access(pipeline_stack):
+    for stage in pipeline_stack.stages:
+        assert not stage.stack.config.cluster.admin_principal_arns
+        assert not assertions.Annotations.from_stack(stage.stack).find_warning(
+            "*", Match.string_like_regexp("^adminPrincipalArns is empty"))

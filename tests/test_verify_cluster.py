@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from scripts.verify_cluster import evaluate, report
 from stacks.config import parse_config
 from tests.context import with_defaults
 
+ROOT = Path(__file__).resolve().parent.parent
 HEALTHY = json.loads((Path(__file__).parent / "fixtures" / "verify_healthy.json").read_text())
 KEDA_HPA = "/apis/autoscaling/v2/namespaces/podinfo-keda/horizontalpodautoscalers/keda-hpa-podinfo-keda"
 NODE_POOL = "/apis/karpenter.sh/v1/nodepools/default"
@@ -136,3 +139,36 @@ def test_verifier_cluster_role_grants_exactly_what_the_script_reads():
         evaluate(config(**overrides), lambda path: paths.add(path) or copy.deepcopy(HEALTHY.get(path)))
     cluster_role, _ = load_manifest("verifier-rbac", group="verifiers")
     assert _granted(cluster_role["rules"]) == {_permission(path) for path in paths}
+
+
+def _run_script(tmp_path, *args: str, aws: str | None = None) -> subprocess.CompletedProcess:
+    """`python3 -m scripts.verify_cluster` with only a fake `aws` (or none) on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if aws is not None:
+        (bin_dir / "aws").write_text(f"#!/bin/sh\n{aws}\n")
+        (bin_dir / "aws").chmod(0o755)
+    return subprocess.run([sys.executable, "-m", "scripts.verify_cluster", *args], capture_output=True, text=True,
+                          cwd=ROOT, env={"PATH": str(bin_dir), "HOME": str(tmp_path)}, timeout=60)
+
+
+NO_CREDENTIALS = ('echo "" >&2; echo "Unable to locate credentials. You can configure credentials by running '
+                  '\\"aws configure\\"." >&2; exit 253')
+NO_CLUSTER = ('echo "An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: '
+              'No cluster found for name: eks-scaling." >&2; exit 254')
+
+
+@pytest.mark.parametrize(("args", "aws", "message"), [
+    ([], NO_CREDENTIALS, "error: `aws eks describe-cluster` failed: Unable to locate credentials. You can configure "
+                         'credentials by running "aws configure"; configure credentials with `aws configure`'),
+    ([], NO_CLUSTER, "No cluster found for name: eks-scaling; check the cluster's name (clusterName in --settings"),
+    ([], None, "error: the AWS CLI (`aws`) is not on PATH: install AWS CLI v2"),
+    (["--settings", "[1]"], NO_CREDENTIALS, "error: --settings=[1]: give a JSON object of setting overrides"),
+    (["--settings", "{"], NO_CREDENTIALS, "error: --settings is not JSON (Expecting property name"),
+    (["--settings", '{"natGateways": 0}'], NO_CREDENTIALS, "error: invalid setting natGateways=0"),
+], ids=["no credentials", "no cluster", "no aws", "settings not an object", "settings not JSON", "bad setting"])
+def test_cannot_run_ends_in_one_line_and_exit_2(tmp_path, args, aws, message):
+    result = _run_script(tmp_path, "--region", "eu-west-1", *args, aws=aws)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
