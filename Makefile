@@ -6,16 +6,27 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench bootstrap diff deploy destroy clean
+.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench check-aws bootstrap \
+	diff deploy destroy clean
 
+# Without the pinned Node in node_modules/.bin, npx would run the CDK CLI on whatever Node the system has.
 setup: $(VENV)/.installed node_modules/.installed
+	@test -x node_modules/.bin/node || { echo "error: node_modules/.bin/node is missing: npm ran with install \
+	scripts disabled (npm config get ignore-scripts), so the pinned Node was not unpacked; run \
+	'npm config set ignore-scripts false && rm -rf node_modules' and make again"; exit 1; }
 
+# A venv without pip (Debian/Ubuntu without python3-venv) is recreated, not taken for a finished one.
 $(VENV)/.installed: requirements.txt requirements-plan.txt requirements-dev.txt
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing the Python packages into $(VENV) (about a minute on a fresh clone)"
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' could not create \
+	$(VENV): install the venv module (Debian/Ubuntu: sudo apt install python3-venv) and make again"; exit 1; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is not on PATH: install Node.js with npm \
+	(https://nodejs.org); it only installs the project's own pinned Node and CDK CLI"; exit 1; }
+	@echo "setup: installing the pinned CDK CLI and Node.js into node_modules (about 30 s on a fresh clone)"
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -62,17 +73,22 @@ RUNS ?= 5
 bench: setup
 	$(BIN)/python benchmarks/synth_time.py $(RUNS)
 
+# Commands that talk to AWS check credentials and region first (one quick call), before any synth.
+export CDK_ARGS
+check-aws:
+	@$(PYTHON) -m scripts.check_aws
+
 # CDK_ARGS passes extra CLI arguments, e.g. CDK_ARGS="-c kubernetesVersion=1.34".
-bootstrap: setup
+bootstrap: check-aws setup
 	$(CDK) bootstrap $(CDK_ARGS)
 
-diff: setup
+diff: check-aws setup
 	$(CDK) diff $(CDK_ARGS)
 
-deploy: setup
+deploy: check-aws setup
 	$(CDK) deploy --all $(CDK_ARGS)
 
-destroy: setup
+destroy: check-aws setup
 	$(CDK) destroy --all $(CDK_ARGS)
 
 clean:

@@ -25,8 +25,16 @@ def synth_seconds(app: str) -> float:
         return time.perf_counter() - start
 
 
+def runs_from(argv: list[str]) -> int:
+    text = argv[1] if len(argv) > 1 else "5"
+    if not text.isdigit() or int(text) < 1:
+        print(f"error: RUNS={text}: give a whole number of runs, 1 or more, e.g. make bench RUNS=5", file=sys.stderr)
+        sys.exit(2)
+    return int(text)
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    runs = runs_from(sys.argv)
     samples: dict[str, list[float]] = {name: [] for name in APPS}
     for _ in range(runs):
         for name, app in APPS.items():

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import re
 import ssl
-import subprocess
 import sys
 import time
 import urllib.error
@@ -29,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from scripts.aws_cli import AwsCliError, aws
 from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
 
 Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found
@@ -143,28 +142,8 @@ class VerifyError(Exception):
     """Why the checks cannot run, and what to do: printed as one line, exit code 2."""
 
 
-# What to do when the AWS CLI cannot act as anyone.
-CREDENTIALS_HELP = ("configure credentials with `aws configure` (access keys), `AWS_PROFILE=<profile>` "
-                    "(a named profile) or `aws sso login` (IAM Identity Center)")
-
-
-# The AWS CLI's words when it has no usable identity (missing, expired or unauthorized credentials).
-_CREDENTIALS_PROBLEM = re.compile(r"credential|token|sso|AccessDenied|UnrecognizedClient|SignatureDoesNotMatch", re.I)
-
-
 def _aws(*args: str) -> dict[str, Any]:
-    try:
-        result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True)
-    except FileNotFoundError:
-        raise VerifyError("the AWS CLI (`aws`) is not on PATH: install AWS CLI v2 "
-                          "(https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)") from None
-    if result.returncode != 0:
-        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-        cause = lines[-1] if lines else f"exit code {result.returncode}"
-        help_ = CREDENTIALS_HELP if _CREDENTIALS_PROBLEM.search(cause) else \
-            "check the cluster's name (clusterName in --settings or cdk.json) and --region"
-        raise VerifyError(f"`aws {' '.join(args[:2])}` failed: {cause.rstrip('.')}; {help_}")
-    return json.loads(result.stdout)
+    return aws(*args, otherwise="check the cluster's name (clusterName in --settings or cdk.json) and --region")
 
 
 def kubernetes_api(cluster: str, region: str) -> Get:
@@ -222,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             if all(check.ok for check in checks) or time.monotonic() >= deadline:
                 break
             time.sleep(args.interval)
-    except (ConfigError, VerifyError) as error:
+    except (ConfigError, VerifyError, AwsCliError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"cluster {config.cluster.name} in {args.region}\n{report(checks)}")

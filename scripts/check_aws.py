@@ -1,0 +1,69 @@
+"""Before a command talks to AWS (make deploy, diff, bootstrap, destroy): are credentials and a region set?
+
+One quick call (`aws sts get-caller-identity`), before any synth. On success it prints who and where in
+one line; otherwise one line saying what to do, and exit code 2. The region is the one the CDK CLI
+would use: `region` in cdk.json or -c (in CDK_ARGS), else AWS_REGION, AWS_DEFAULT_REGION or the profile's
+(`aws configure get region`); the CLI's silent fallback to us-east-1 is refused here.
+Standard library only, so that it runs before the venv exists (and in `make doctor`).
+Usage: CDK_ARGS="-c region=eu-west-1" python3 -m scripts.check_aws
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from scripts.aws_cli import NOT_INSTALLED, AwsCliError, aws
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+TIMEOUT_SECONDS = 10
+REGION_HELP = ("set one: `region` in cdk.json (or -c region=<region> in CDK_ARGS), AWS_REGION=<region>, "
+               "or `aws configure set region <region>`")
+
+
+def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
+    """(region, where it comes from), in the CDK CLI's order of precedence; None when nothing sets one."""
+    given = re.findall(r"(?:-c|--context)[ =]region=(\S+)", cdk_args)
+    if given:
+        return given[-1], "-c region"
+    configured = json.loads(cdk_json.read_text()).get("context", {}).get("region")
+    if configured:
+        return configured, "cdk.json"
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(variable):
+            return os.environ[variable], variable
+    try:
+        profile = aws("configure", "get", "region", otherwise=REGION_HELP, timeout=TIMEOUT_SECONDS, parse=False)
+    except AwsCliError:
+        return None  # `configure get` fails when the profile has no region
+    return (profile, "the AWS profile") if profile else None
+
+
+def check(cdk_args: str, cdk_json: Path = CDK_JSON, timeout: float = TIMEOUT_SECONDS) -> str:
+    """One line on who and where; raises AwsCliError with what to do."""
+    if not shutil.which("aws"):
+        raise AwsCliError(NOT_INSTALLED)
+    found = region(cdk_args, cdk_json)
+    if found is None:
+        raise AwsCliError(f"no AWS region is set; {REGION_HELP}")
+    name, source = found
+    identity = aws("sts", "get-caller-identity", "--region", name, timeout=timeout,
+                   otherwise="check the network and the credentials (`aws sts get-caller-identity`)")
+    return f"AWS: account {identity['Account']} as {identity['Arn']}, region {name} (from {source})"
+
+
+def main() -> int:
+    try:
+        print(check(os.environ.get("CDK_ARGS", "")))
+    except AwsCliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
