@@ -27,6 +27,9 @@ from stacks import config as settings
 from stacks.config import AppConfig, ConfigError, parse_config
 
 
+MAX_HOURS = 31 * 24  # a month: longer plans take minutes and the profile is better given as a CSV of days
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, like every other bad input, instead of usage and message
         raise InputError(f"{message} (see python -m planner --help)")
@@ -114,6 +117,10 @@ def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:
         scenario = S.built_in(args.scenario, hours)
     if scenario.duration < step:
         raise InputError(f"--hours {args.hours} is shorter than one step ({step:g} s)")
+    if scenario.duration > MAX_HOURS * 3600:
+        length = f"--hours {args.hours}" if hours is not None else f"{args.csv}: the profile"
+        raise InputError(f"{length} runs {duration_text(scenario.duration)}; a plan covers at most {MAX_HOURS} h "
+                         f"(31 days, about a minute of planning per week at 1 s steps)")
     return scenario
 
 

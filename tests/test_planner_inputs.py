@@ -33,6 +33,8 @@ def one_line_error(capsys, argv: list[str]) -> str:
     (["--hours", "0"], "--hours must be a positive finite number, got '0'"),
     (["--hours", "two"], "--hours takes a number, got 'two'"),
     (["--hours", "0.0001", "--step", "5"], "--hours 0.0001 is shorter than one step (5 s)"),
+    (["--hours", "1e9"], "--hours 1e9 runs 1000000000 h; a plan covers at most 744 h (31 days"),
+    (["--hours", "745"], "--hours 745 runs 745 h; a plan covers at most 744 h"),
     (["--step", "nan"], "--step must be a positive finite number, got 'nan'"),
     (["--step=-inf"], "--step must be a positive finite number, got '-inf'"),
     (["--step", "0"], "--step must be a positive finite number, got '0'"),
@@ -95,6 +97,12 @@ def test_csv_that_is_not_text(tmp_path, capsys, data, message):
     path = tmp_path / "load.csv"
     path.write_bytes(data)
     assert message in one_line_error(capsys, ["--csv", str(path), "--out", str(tmp_path)])
+
+
+def test_csv_longer_than_a_plan_covers(tmp_path, capsys):
+    path = tmp_path / "load.csv"
+    path.write_text("time_s,php-apache\n0,1\n1e12,2\n")
+    assert f"{path}: the profile runs " in one_line_error(capsys, ["--csv", str(path), "--out", str(tmp_path)])
 
 
 def test_csv_with_a_byte_order_mark_is_read(tmp_path, capsys):

@@ -26,20 +26,22 @@ def planned(scenario: S.Scenario, step: float = 1.0):
     return results, selection.workloads["settings"]
 
 
-@pytest.fixture(scope="module")
-def fallback():
-    results, workloads = planned(S.fallback())
-    figure = draw(results, scenario=S.fallback(), workloads=workloads)
+def drawn(scenario: S.Scenario):
+    """The figure of both runs, and its panels by y label."""
+    results, workloads = planned(scenario)
+    figure = draw(results, scenario=scenario, workloads=workloads)
     yield figure, {axis.get_ylabel(): axis for axis in figure.axes}
     plt.close(figure)
+
+
+@pytest.fixture(scope="module")
+def fallback():
+    yield from drawn(S.fallback())
 
 
 @pytest.fixture(scope="module")
 def chapter():
-    results, workloads = planned(S.chapter())
-    figure = draw(results, scenario=S.chapter(), workloads=workloads)
-    yield figure, {axis.get_ylabel(): axis for axis in figure.axes}
-    plt.close(figure)
+    yield from drawn(S.chapter())
 
 
 def test_a_colour_per_workload_and_a_style_per_run(chapter):
