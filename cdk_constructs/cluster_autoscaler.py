@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.placement import Placement
 from cdk_constructs.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -63,7 +62,7 @@ class ClusterAutoscaler(Construct):
         chart_version: str,
         image_tag: str,
         identity_type: eks.IdentityType,
-        node_selector: Mapping[str, str],
+        placement: Placement,
         expander: str,
         scale_down_unneeded_time: str,
     ) -> None:
@@ -111,7 +110,7 @@ class ClusterAutoscaler(Construct):
                 },
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
-                "nodeSelector": dict(node_selector),
+                **placement.pod_fields(),
             },
         )
         self.chart.node.add_dependency(self.service_account)

@@ -6,6 +6,7 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
 from cdk_constructs.manifests import load_manifest
+from cdk_constructs.placement import Placement
 
 
 class CpuScaledApp(Construct):
@@ -19,11 +20,13 @@ class CpuScaledApp(Construct):
         cluster: eks.ICluster,
         image: str,
         metrics_api: IDependable,
+        placement: Placement,
         namespace: str = "php-apache",
     ) -> None:
         super().__init__(scope, construct_id)
         self.app = eks.KubernetesManifest(
-            self, "App", cluster=cluster, manifest=load_manifest("php-apache", namespace=namespace, image=image),
+            self, "App", cluster=cluster, manifest=load_manifest("php-apache", namespace=namespace, image=image,
+                                                               **placement.pod_fields()),
         )
         self.hpa = eks.KubernetesManifest(
             self, "Hpa", cluster=cluster, manifest=load_manifest("php-apache-hpa", namespace=namespace),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from typing import Mapping
-
 from aws_cdk import CfnJson
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from cdk_constructs.placement import Placement
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -30,7 +30,7 @@ class EbsCsiDriver(Construct):
         *,
         cluster: eks.ICluster,
         identity_type: eks.IdentityType,
-        node_selector: Mapping[str, str],
+        placement: Placement,
     ) -> None:
         super().__init__(scope, construct_id)
         pod_identity = identity_type == eks.IdentityType.POD_IDENTITY
@@ -46,7 +46,7 @@ class EbsCsiDriver(Construct):
             pod_identity_associations=[eks.CfnAddon.PodIdentityAssociationProperty(
                 role_arn=self.role.role_arn, service_account=SERVICE_ACCOUNT)] if pod_identity else None,
             service_account_role_arn=None if pod_identity else self.role.role_arn,
-            configuration_values=json.dumps({"controller": {"nodeSelector": dict(node_selector)}}),
+            configuration_values=json.dumps({"controller": placement.pod_fields()}),
             resolve_conflicts="OVERWRITE",
         )
 

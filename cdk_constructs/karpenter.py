@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.placement import Placement
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
 from cdk_constructs.scaler_metrics import scrape_annotations
@@ -41,7 +40,7 @@ class Karpenter(Construct):
         cluster_name: str,
         version: str,
         identity_type: eks.IdentityType,
-        node_selector: Mapping[str, str],
+        placement: Placement,
         controller_cpu: str,
         controller_memory: str,
         replicas: int,
@@ -104,8 +103,14 @@ class Karpenter(Construct):
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "replicas": replicas,
                 "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
-                "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-                "controller": {"resources": {"requests": resources, "limits": resources}},
+                **placement.pod_fields(),
+                "nodeSelector": {"kubernetes.io/os": "linux", **placement.node_selector},  # the chart's default, kept
+                "controller": {
+                    "resources": {"requests": resources, "limits": resources},
+                    # The SDK finds no region in the pod (IMDS is one hop away, out of pods' reach) and
+                    # would ask IMDS (v1.14.1 pkg/operator/operator.go, NewOperator): give it the region.
+                    "env": [{"name": "AWS_REGION", "value": stack.region}],
+                },
             },
         )
         # The CRDs need no identity: only the controller waits for both, so they deploy in parallel.

@@ -27,6 +27,7 @@ class KarpenterNodePool(Construct):
         cpu_limit: int,
         memory_limit: str,
         consolidate_after: str,
+        labels: Mapping[str, str],
         taints: Sequence[Mapping[str, str]],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -45,6 +46,7 @@ class KarpenterNodePool(Construct):
                 cpuLimit=cpu_limit,
                 memoryLimit=memory_limit,
                 consolidateAfter=consolidate_after,
+                labels=dict(labels),
                 taints=[dict(taint) for taint in taints],
             ),
         )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.placement import Placement
 from cdk_constructs.scaler_metrics import TLS_SCRAPE_ANNOTATIONS
 
 REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
@@ -23,7 +22,7 @@ class MetricsServer(Construct):
         *,
         cluster: eks.ICluster,
         chart_version: str,
-        node_selector: Mapping[str, str],
+        placement: Placement,
         replicas: int,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -46,7 +45,7 @@ class MetricsServer(Construct):
                 # /metrics on its HTTPS port, authorized by the caller's token (no metrics.enabled, which
                 # would open it to anyone with --authorization-always-allow-paths).
                 "service": {"annotations": TLS_SCRAPE_ANNOTATIONS},
-                "nodeSelector": dict(node_selector),
+                **placement.pod_fields(),
                 "topologySpreadConstraints": [
                     {
                         "maxSkew": 1,

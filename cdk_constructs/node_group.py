@@ -1,4 +1,4 @@
-"""A managed node group on AL2023 with IMDSv2 required and an encrypted gp3 root volume."""
+"""A managed node group on AL2023 with IMDSv2 required (one hop) and an encrypted gp3 root volume."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
+
+_TAINT_EFFECTS = {"NoSchedule": eks.TaintEffect.NO_SCHEDULE, "PreferNoSchedule": eks.TaintEffect.PREFER_NO_SCHEDULE,
+                  "NoExecute": eks.TaintEffect.NO_EXECUTE}
 
 
 class ManagedNodeGroup(Construct):
@@ -25,6 +28,7 @@ class ManagedNodeGroup(Construct):
         desired_size: int,
         max_size: int,
         labels: Mapping[str, str],
+        taints: Sequence[Mapping[str, str]] = (),
         name_prefix: str | None = None,
         root_volume_gib: int = 50,
     ) -> None:
@@ -33,8 +37,9 @@ class ManagedNodeGroup(Construct):
         launch_template = ec2.LaunchTemplate(
             self, "LaunchTemplate",
             require_imdsv2=True,
-            # 2 hops: controllers on these nodes may read their region from IMDS, as on EKS's own template.
-            http_put_response_hop_limit=2,
+            # 1 hop: pods (other than hostNetwork ones such as aws-node and the Pod Identity agent) cannot
+            # reach IMDS and the node role; controllers get their region from their values instead.
+            http_put_response_hop_limit=1,
             block_devices=[ec2.BlockDevice(
                 device_name="/dev/xvda",
                 volume=ec2.BlockDeviceVolume.ebs(
@@ -60,6 +65,8 @@ class ManagedNodeGroup(Construct):
             desired_size=desired_size,
             max_size=max_size,
             labels=dict(labels),
+            taints=[eks.TaintSpec(key=taint["key"], value=taint["value"], effect=_TAINT_EFFECTS[taint["effect"]])
+                    for taint in taints],
             launch_template_spec=eks.LaunchTemplateSpec(
                 id=launch_template.launch_template_id, version=launch_template.latest_version_number,
             ),

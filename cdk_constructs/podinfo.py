@@ -6,17 +6,20 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
 from cdk_constructs.manifests import load_manifest
+from cdk_constructs.placement import Placement
 
 
 class CustomMetricScaledPodinfo(Construct):
     """podinfo, then an autoscaling/v2 HPA on http_requests_per_second once the adapter serves it."""
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
-                 metrics_api: IDependable, name: str = "podinfo", namespace: str = "podinfo") -> None:
+                 metrics_api: IDependable, placement: Placement, name: str = "podinfo",
+                 namespace: str = "podinfo") -> None:
         super().__init__(scope, construct_id)
         self.app = eks.KubernetesManifest(
             self, "App", cluster=cluster,
-            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image),
+            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image,
+                                   **placement.pod_fields()),
         )
         self.hpa = eks.KubernetesManifest(
             self, "Hpa", cluster=cluster, manifest=load_manifest("podinfo-hpa", name=name, namespace=namespace),
@@ -31,12 +34,13 @@ class KedaScaledPodinfo(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
-                 keda: IDependable, prometheus_url: str, name: str = "podinfo-keda",
+                 keda: IDependable, prometheus_url: str, placement: Placement, name: str = "podinfo-keda",
                  namespace: str = "podinfo-keda") -> None:
         super().__init__(scope, construct_id)
         self.app = eks.KubernetesManifest(
             self, "App", cluster=cluster,
-            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image),
+            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image,
+                                   **placement.pod_fields()),
         )
         self.scaled_object = eks.KubernetesManifest(
             self, "ScaledObject", cluster=cluster,

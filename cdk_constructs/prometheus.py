@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
+from cdk_constructs.placement import Placement
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
 from cdk_constructs.scaler_metrics import KUBE_STATE_METRICS_VALUES, TLS_SCRAPE_ANNOTATIONS, TLS_SCRAPE_JOB
@@ -34,7 +35,7 @@ class Prometheus(Construct):
         cluster: eks.ICluster,
         chart_version: str,
         csi_driver: IDependable,
-        node_selector: Mapping[str, str],
+        placement: Placement,
         retention: str,
         server_volume_size: str,
         alertmanager_volume_size: str,
@@ -48,7 +49,7 @@ class Prometheus(Construct):
         )
         # Volumes are provisioned and, on teardown, deleted by the driver: it must outlive them.
         self.storage.node.add_dependency(csi_driver)
-        selector = dict(node_selector)
+        pods = placement.pod_fields()
         self.chart = eks.HelmChart(
             self, "Chart",
             cluster=cluster, chart="prometheus", repository=REPOSITORY, version=chart_version,
@@ -58,18 +59,20 @@ class Prometheus(Construct):
                     "global": {"scrape_interval": SCRAPE_INTERVAL},
                     "retention": retention,
                     "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
-                    "nodeSelector": selector,
+                    **pods,
                 },
                 "alertmanager": {
                     "persistence": {"enabled": True, "size": ALERTMANAGER_CLAIM_TEMPLATE_SIZE, "storageClass": "gp3"},
-                    "nodeSelector": selector,
+                    **pods,
                 },
-                "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, "nodeSelector": selector},
+                "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, **pods},
                 # The scalers' own annotations feed the chart's default jobs; HTTPS ones need this job.
                 "scrapeConfigs": TLS_SCRAPE_JOB,
                 # Recording and alerting rules (manifests/prometheus-rules.yaml).
                 "serverFiles": dict(rules),
-                "prometheus-pushgateway": {"nodeSelector": selector},
+                # node-exporter is a DaemonSet for every node: its chart tolerates every NoSchedule taint.
+                # Nothing pushes metrics: no pushgateway.
+                "prometheus-pushgateway": {"enabled": False},
             },
         )
         self.chart.node.add_dependency(self.storage)
@@ -86,7 +89,7 @@ class PrometheusAdapter(Construct):
         cluster: eks.ICluster,
         chart_version: str,
         namespace: IDependable,
-        node_selector: Mapping[str, str],
+        placement: Placement,
         replicas: int,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -101,7 +104,7 @@ class PrometheusAdapter(Construct):
                 "rules": {"default": False, "custom": [REQUESTS_PER_SECOND_RULE]},
                 "replicas": replicas,
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
-                "nodeSelector": dict(node_selector),
+                **placement.pod_fields(),
                 "service": {"annotations": TLS_SCRAPE_ANNOTATIONS},
             },
         )

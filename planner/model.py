@@ -65,6 +65,10 @@ def quantity(value: str | int | float | None, *, memory: bool) -> float:
     return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
 
 
+# Placement is the workloads() sets below; the manifests are read for their resources only.
+_ANYWHERE = {"nodeSelector": {}, "tolerations": []}
+
+
 def _container_resources(manifest: str, **values) -> tuple[float, float, float | None]:
     deployment = next(obj for obj in load_manifest(manifest, **values) if obj["kind"] == "Deployment")
     resources = deployment["spec"]["template"]["spec"]["containers"][0].get("resources", {})
@@ -121,11 +125,12 @@ def _rate_window(query: str) -> float:
 
 def workloads(config: AppConfig) -> list[Workload]:
     """The demo workloads the configuration deploys."""
-    general = {"system"} | ({"karpenter"} if config.enable_karpenter and not config.enable_cluster_autoscaler
-                            else set()) | ({"ca"} if config.enable_cluster_autoscaler else set())
+    # Where the deploy places the pod demos (stacks/eks_scaling_stack.py, _demos): never on tainted system nodes.
+    general = ({"karpenter"} if config.enable_karpenter else {"ca"} if config.enable_cluster_autoscaler
+               else {"system"})
     found = []
     if config.enable_metrics_server:
-        values = {"namespace": "php-apache", "image": "x"}
+        values = {"namespace": "php-apache", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("php-apache", **values)
         low, high, metric, rules = _hpa("php-apache-hpa", namespace="php-apache")
         target = metric["resource"]["target"]
@@ -133,7 +138,7 @@ def workloads(config: AppConfig) -> list[Workload]:
                               Autoscaling("cpu", float(target["averageUtilization"]), low, high, target["type"],
                                           rules), _eviction("php-apache", **values)))
     if config.enable_prometheus:
-        values = {"name": "podinfo", "namespace": "podinfo", "image": "x"}
+        values = {"name": "podinfo", "namespace": "podinfo", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("podinfo", **values)
         low, high, metric, rules = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
         target = metric["pods"]["target"]
@@ -143,7 +148,7 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           rate_window=_rate_window(REQUESTS_PER_SECOND_RULE["metricsQuery"])),
                               _eviction("podinfo", **values)))
     if config.enable_keda:
-        values = {"name": "podinfo-keda", "namespace": "podinfo-keda", "image": "x"}
+        values = {"name": "podinfo-keda", "namespace": "podinfo-keda", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("podinfo", **values)
         (scaled,) = load_manifest("podinfo-scaledobject", name="podinfo-keda", namespace="podinfo-keda",
                                   prometheusUrl="x")
@@ -174,8 +179,8 @@ NODE_DEMO_GROUPS = {"inflate": "karpenter", "tester": "ca"}
 
 def node_demo(name: str, group: str | None = None) -> Workload:
     """A node demo's pods, on its own node group or, as a stand-in in a comparison, on `group`."""
-    values = {"replicas": 0, "image": "x", **({"nodeSelector": {}} if name == "tester" else {})}
-    cpu, memory, limit = _container_resources(name, **values)  # the tester's selector comes from settings
+    values = {"replicas": 0, "image": "x", **_ANYWHERE}
+    cpu, memory, limit = _container_resources(name, **values)
     return Workload(name, cpu, memory, limit, frozenset({group or NODE_DEMO_GROUPS[name]}), None,
                     _eviction(name, **values))
 
@@ -201,7 +206,7 @@ def node_pool_disruption(config: AppConfig) -> Disruption:
                             amiAlias=settings.ami_alias, instanceTypes=list(settings.instance_types),
                             capacityTypes=list(settings.capacity_types), cpuLimit=settings.cpu_limit,
                             memoryLimit=settings.memory_limit, consolidateAfter=settings.consolidate_after,
-                            taints=[])
+                            labels={}, taints=[])
     disruption = next(obj for obj in objects if obj["kind"] == "NodePool")["spec"].get("disruption", {})
     after = str(disruption.get("consolidateAfter", "0s"))
     budgets = tuple((str(budget["nodes"]), frozenset(budget.get("reasons", ())))

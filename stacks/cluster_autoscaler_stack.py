@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.cluster_autoscaler import ClusterAutoscaler
 from cdk_constructs.node_group import ManagedNodeGroup
+from cdk_constructs.placement import Placement
 from stacks.config import ClusterAutoscalerConfig
 from stacks.versions import VersionRow
 
@@ -30,7 +29,7 @@ class ClusterAutoscalerStack(NestedStack):
         settings: ClusterAutoscalerConfig,
         versions: VersionRow,
         identity_type: eks.IdentityType,
-        system_node_labels: Mapping[str, str],
+        system: Placement,
     ) -> None:
         super().__init__(scope, construct_id, description="Cluster Autoscaler and the node group it scales")
         nodes = settings.nodes
@@ -50,7 +49,7 @@ class ClusterAutoscalerStack(NestedStack):
             chart_version=versions.cluster_autoscaler_chart,
             image_tag=versions.cluster_autoscaler_image_tag,
             identity_type=identity_type,
-            node_selector=system_node_labels,
+            placement=system,
             expander=settings.expander,
             scale_down_unneeded_time=settings.scale_down_unneeded_time,
         )

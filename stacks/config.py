@@ -43,7 +43,16 @@ from stacks.setting_parsers import (
     principal_arns,
     warning_ids,
 )
-from stacks.versions import DEFAULT_KUBERNETES_VERSION, VersionRow
+from stacks.versions import (
+    BUSYBOX_IMAGE,
+    DEFAULT_KUBERNETES_VERSION,
+    NGINX_IMAGE,
+    PAUSE_IMAGE,
+    PHP_APACHE_IMAGE,
+    PODINFO_IMAGE,
+    Image,
+    VersionRow,
+)
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
@@ -142,6 +151,13 @@ class AppConfig:
     @property
     def enable_cluster_autoscaler(self) -> bool:
         return self.node_autoscaler in ("cluster-autoscaler", "both")
+
+    @property
+    def dedicated_system_nodes(self) -> bool:
+        """System nodes are tainted for controllers when an autoscaler adds nodes for everything else; with
+        nodeAutoscaler=none they are the cluster's only nodes, so they stay open to the demos (and to
+        anything a user runs)."""
+        return self.node_autoscaler != "none"
 
     @property
     def enabled_components(self) -> frozenset[str]:
@@ -357,6 +373,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if v["loadGenerators"] and not (v["enableMetricsServer"] or v["enablePrometheus"]):
         raise ConfigError("invalid setting loadGenerators=true: there is no demo to load; "
                           "enable enableMetricsServer, enablePrometheus or enableKeda")
+    _check_demo_homes(v, karpenter_on, autoscaler_on)
     return AppConfig(
         account=v["account"],
         region=v["region"],
@@ -427,6 +444,32 @@ def _check_karpenter_limits(v: dict[str, Any]) -> None:
         raise ConfigError(f"invalid setting karpenterMemoryLimit={json.dumps(v['karpenterMemoryLimit'])}: expected "
                           f"at least {MEMORY.to_text(least_memory.memory_mib)}, the memory of {least_memory.name}, the smallest "
                           "of karpenterInstanceTypes (below it Karpenter can launch no node)")
+
+
+def _architectures(instance_types: tuple[str, ...]) -> frozenset[str]:
+    """Kubernetes' names (kubernetes.io/arch) of the instance types' architectures."""
+    return frozenset("amd64" if instance_type(name).architecture == "x86_64" else "arm64" for name in instance_types)
+
+
+def _check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool) -> None:
+    """Every demo runs on nodes of an architecture its image is published for. Pod demos run on
+    Karpenter's nodes if it runs, else on Cluster Autoscaler's group, else (nodeAutoscaler=none) on the
+    system nodes, then the cluster's only nodes (see AppConfig.dedicated_system_nodes)."""
+    pod_demos: list[tuple[str, Image]] = [("php-apache", PHP_APACHE_IMAGE)] if v["enableMetricsServer"] else []
+    pod_demos += [("podinfo", PODINFO_IMAGE)] if v["enablePrometheus"] else []
+    pod_demos += [("the load generators", BUSYBOX_IMAGE)] if v["loadGenerators"] else []
+    ca_home = ("caNodeInstanceTypes", v["caNodeInstanceTypes"])
+    karpenter_home = ("karpenterInstanceTypes", v["karpenterInstanceTypes"])
+    pod_home = (karpenter_home if karpenter_on else ca_home if autoscaler_on
+                else ("systemNodeInstanceTypes", v["systemNodeInstanceTypes"]))
+    homes = [(name, image, pod_home) for name, image in pod_demos]
+    homes += [("inflate", PAUSE_IMAGE, karpenter_home)] if karpenter_on else []
+    homes += [("tester", NGINX_IMAGE, ca_home)] if autoscaler_on else []
+    for name, image, (key, instance_types) in homes:
+        if not image.architectures & _architectures(instance_types):
+            raise ConfigError(f"invalid setting {key}={json.dumps(list(instance_types))}: {name} runs there, and "
+                              f"its image {image.repository} is published for "
+                              f"{', '.join(sorted(image.architectures))} only")
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:

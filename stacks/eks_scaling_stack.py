@@ -16,19 +16,20 @@ from constructs import Construct
 from cdk_constructs.encrypted_logs import EncryptedLogs
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.node_group import ManagedNodeGroup
+from cdk_constructs.placement import Placement
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from stacks.config import AppConfig
+from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
 from stacks.metrics_stack import MetricsStack
 from stacks.nag import acknowledge
+from stacks.placements import SYSTEM, SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from stacks.prometheus_stack import PrometheusStack
 from stacks.workloads_stack import PHP_APACHE_LOAD, PODINFO_KEDA_LOAD, PODINFO_LOAD, WorkloadsStack
 from stacks.versions import MATRIX, VersionRow
 
-# Controllers select the system node group by this label (ARCHITECTURE.md rule 6).
-SYSTEM_NODE_LABELS = {"role": "system"}
 # The Kubernetes group of the pipeline's verifier: bound to manifests/verifier-rbac.yaml's ClusterRole.
 VERIFIER_GROUP = "eks-scaling-verifier"
 
@@ -90,26 +91,26 @@ class EksScalingStack(Stack):
 
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
-            cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
+            cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
         ))
         self.karpenter = self._capability(config.enable_karpenter, lambda: KarpenterStack(
             self, "Karpenter",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.karpenter,
-            versions=self.versions, identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+            versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
             dedicated=config.enable_cluster_autoscaler,
         ), calls_aws=True)
         self.cluster_autoscaler = self._capability(config.enable_cluster_autoscaler, lambda: ClusterAutoscalerStack(
             self, "ClusterAutoscaler",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.cluster_autoscaler,
-            versions=self.versions, identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+            versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
         ), calls_aws=True)
         self.prometheus = self._capability(config.enable_prometheus, lambda: PrometheusStack(
             self, "Prometheus",
             cluster=self.cluster, settings=config.prometheus, versions=self.versions,
-            identity_type=self.identity_type, system_node_labels=SYSTEM_NODE_LABELS,
+            identity_type=self.identity_type, system=SYSTEM, demos=self._demos(),
         ), calls_aws=True)
         self.keda = self._capability(config.enable_keda, lambda: KedaStack(
-            self, "Keda", cluster=self.cluster, versions=self.versions, system_node_labels=SYSTEM_NODE_LABELS,
+            self, "Keda", cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
         ))
         self.workloads = self._workloads()
         if verifier_account:
@@ -154,15 +155,27 @@ class EksScalingStack(Stack):
         workloads = self._capability(bool(node_autoscalers or loaded), lambda: WorkloadsStack(
             self, "Workloads",
             cluster=self.cluster,
-            inflate_replicas=self.config.inflate_replicas if self.karpenter else None,
-            tester_replicas=self.config.tester_replicas if self.cluster_autoscaler else None,
-            tester_node_selector=CA_NODE_LABELS,
+            inflate_replicas=self.config.inflate_replicas,
+            inflate_placement=KARPENTER_PLACEMENT if self.karpenter else None,
+            tester_replicas=self.config.tester_replicas,
+            tester_placement=Placement(CA_NODE_LABELS) if self.cluster_autoscaler else None,
             load_targets=[target for _, target in loaded],
+            load_placement=self._demos() if loaded else None,
         ))
         if workloads:
             # Deleted first on teardown: no demo pod holds a node up, no generator outlives its target.
             workloads.node.add_dependency(*node_autoscalers, *(stack for stack, _ in loaded))
         return workloads
+
+    def _demos(self) -> Placement:
+        """Where the pod-scaling demos and load generators run: on nodes an autoscaler adds, never on the
+        tainted system nodes. Karpenter's nodes when it runs (with both, the tester alone fills Cluster
+        Autoscaler's group up to its maximum, as in the chapter), else Cluster Autoscaler's group."""
+        if self.config.enable_karpenter:
+            return KARPENTER_PLACEMENT
+        if self.config.enable_cluster_autoscaler:
+            return Placement(CA_NODE_LABELS)
+        return Placement(SYSTEM_NODE_LABELS)  # nodeAutoscaler=none: the only nodes, left untainted
 
     @property
     def identity_type(self) -> eks.IdentityType:
@@ -262,7 +275,7 @@ class EksScalingStack(Stack):
             self, "SystemNodes",
             cluster=self.cluster, instance_types=nodes.instance_types, arm=nodes.arm,
             min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
-            labels=SYSTEM_NODE_LABELS,
+            labels=SYSTEM_NODE_LABELS, taints=[SYSTEM_TAINT] if self.config.dedicated_system_nodes else [],
         ).nodegroup
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.karpenter import Karpenter
 from cdk_constructs.karpenter_node_pool import KarpenterNodePool
+from cdk_constructs.placement import Placement, tolerating
 from stacks.config import KarpenterConfig
 from stacks.controller_footprints import KARPENTER_REPLICAS
 from stacks.versions import VersionRow
 
 # With nodeAutoscaler=both, Karpenter's nodes carry this taint: only workloads that tolerate it
-# (the inflate demo) land there, and Cluster Autoscaler never counts on those nodes.
+# (the demos) land there, and Cluster Autoscaler never counts on those nodes.
 DEDICATED_TAINT = {"key": "dedicated", "value": "karpenter", "effect": "NoSchedule"}
+# Every node of Karpenter's NodePool carries these labels: workloads meant for them select them, and
+# tolerate the taint (a no-op without Cluster Autoscaler).
+NODE_LABELS = {"type": "karpenter"}
+PLACEMENT = Placement(NODE_LABELS, (tolerating(DEDICATED_TAINT),))
 
 
 class KarpenterStack(NestedStack):
@@ -30,7 +33,7 @@ class KarpenterStack(NestedStack):
         settings: KarpenterConfig,
         versions: VersionRow,
         identity_type: eks.IdentityType,
-        system_node_labels: Mapping[str, str],
+        system: Placement,
         dedicated: bool,
     ) -> None:
         super().__init__(scope, construct_id, description="Karpenter, its NodePool and EC2NodeClass")
@@ -40,7 +43,7 @@ class KarpenterStack(NestedStack):
             cluster_name=cluster_name,
             version=versions.karpenter,
             identity_type=identity_type,
-            node_selector=system_node_labels,
+            placement=system,
             controller_cpu=settings.controller_cpu,
             controller_memory=settings.controller_memory,
             replicas=KARPENTER_REPLICAS,
@@ -58,6 +61,7 @@ class KarpenterStack(NestedStack):
             cpu_limit=settings.cpu_limit,
             memory_limit=settings.memory_limit,
             consolidate_after=settings.consolidate_after,
+            labels=NODE_LABELS,
             taints=[DEDICATED_TAINT] if dedicated else [],
         )
         # Deleted first on teardown: Karpenter, still running, terminates its nodes through finalizers.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.keda import Keda
+from cdk_constructs.placement import Placement
 from cdk_constructs.podinfo import KedaScaledPodinfo
 from cdk_constructs.prometheus import SERVER_URL
 from stacks.versions import PODINFO_IMAGE, VersionRow
@@ -22,9 +21,11 @@ class KedaStack(NestedStack):
         *,
         cluster: eks.ICluster,
         versions: VersionRow,
-        system_node_labels: Mapping[str, str],
+        system: Placement,
+        demos: Placement,
     ) -> None:
         super().__init__(scope, construct_id, description="KEDA and the podinfo-keda ScaledObject demo")
-        keda = Keda(self, "Keda", cluster=cluster, chart_version=versions.keda_chart, node_selector=system_node_labels)
-        KedaScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE, keda=keda.chart,
+        keda = Keda(self, "Keda", cluster=cluster, chart_version=versions.keda_chart, placement=system)
+        KedaScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE.reference,
+                          placement=demos.for_image(PODINFO_IMAGE.architectures), keda=keda.chart,
                           prometheus_url=SERVER_URL)

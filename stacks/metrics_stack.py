@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.cpu_scaled_app import CpuScaledApp
 from cdk_constructs.metrics_server import MetricsServer
+from cdk_constructs.placement import Placement
 from stacks.controller_footprints import METRICS_SERVER_REPLICAS
 from stacks.versions import PHP_APACHE_IMAGE, VersionRow
 
@@ -22,12 +21,14 @@ class MetricsStack(NestedStack):
         *,
         cluster: eks.ICluster,
         versions: VersionRow,
-        system_node_labels: Mapping[str, str],
+        system: Placement,
+        demos: Placement,
     ) -> None:
         super().__init__(scope, construct_id, description="metrics-server and the CPU-scaled php-apache demo")
         metrics_server = MetricsServer(
             self, "MetricsServer",
-            cluster=cluster, chart_version=versions.metrics_server_chart, node_selector=system_node_labels,
+            cluster=cluster, chart_version=versions.metrics_server_chart, placement=system,
             replicas=METRICS_SERVER_REPLICAS,
         )
-        CpuScaledApp(self, "PhpApache", cluster=cluster, image=PHP_APACHE_IMAGE, metrics_api=metrics_server.chart)
+        CpuScaledApp(self, "PhpApache", cluster=cluster, image=PHP_APACHE_IMAGE.reference,
+                     placement=demos.for_image(PHP_APACHE_IMAGE.architectures), metrics_api=metrics_server.chart)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.ebs_csi_driver import EbsCsiDriver
+from cdk_constructs.placement import Placement
 from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
 from cdk_constructs.scaler_metrics import rule_files
@@ -27,15 +26,16 @@ class PrometheusStack(NestedStack):
         settings: PrometheusConfig,
         versions: VersionRow,
         identity_type: eks.IdentityType,
-        system_node_labels: Mapping[str, str],
+        system: Placement,
+        demos: Placement,
     ) -> None:
         super().__init__(scope, construct_id, description="Prometheus, prometheus-adapter and the podinfo HPA demo")
         csi = EbsCsiDriver(self, "EbsCsiDriver", cluster=cluster, identity_type=identity_type,
-                           node_selector=system_node_labels)
+                           placement=system)
         self.prometheus = Prometheus(
             self, "Prometheus",
             cluster=cluster, chart_version=versions.prometheus_chart, csi_driver=csi.addon,
-            node_selector=system_node_labels, retention=settings.retention,
+            placement=system, retention=settings.retention,
             server_volume_size=settings.server_volume_size,
             alertmanager_volume_size=settings.alertmanager_volume_size,
             rules=rule_files(
@@ -47,8 +47,9 @@ class PrometheusStack(NestedStack):
         self.adapter = PrometheusAdapter(
             self, "Adapter",
             cluster=cluster, chart_version=versions.prometheus_adapter_chart,
-            namespace=self.prometheus.storage, node_selector=system_node_labels,
+            namespace=self.prometheus.storage, placement=system,
             replicas=PROMETHEUS_ADAPTER_REPLICAS,
         )
-        CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE,
+        CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE.reference,
+                                  placement=demos.for_image(PODINFO_IMAGE.architectures),
                                   metrics_api=self.adapter.chart)

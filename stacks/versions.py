@@ -138,15 +138,57 @@ INSTANCE_TYPE_DATA_TAGS = {
     "aws/karpenter-provider-aws": "v1.14.1",
 }
 
-# Demo images do not depend on the Kubernetes minor. The HPA walkthrough image is published
-# only as `latest` (kubernetes/website, "HorizontalPodAutoscaler Walkthrough").
-PHP_APACHE_IMAGE = "registry.k8s.io/hpa-example:latest"
-# Karpenter's getting-started `inflate` deployment uses this pause image.
-PAUSE_IMAGE = "public.ecr.aws/eks-distro/kubernetes/pause:3.7"
-# The chapter's tester runs nginx; the official image's ECR Public mirror avoids Docker Hub pull limits.
-NGINX_IMAGE = "public.ecr.aws/nginx/nginx:1.29"
+@dataclass(frozen=True)
+class Image:
+    """An image the app names, pinned by digest where an upstream source gives one (README, "Images").
+
+    `architectures`: the Linux architectures it is published for, from `source`; a pod running it may
+    only land on nodes of those architectures.
+    """
+
+    repository: str
+    tag: str
+    digest: str | None  # None: no public source gives a digest for this tag; pinned by tag only
+    architectures: frozenset[str]
+    source: str
+
+    @property
+    def reference(self) -> str:
+        """repository:tag@digest (the runtime pulls by digest; the tag stays for people)."""
+        return f"{self.repository}:{self.tag}@{self.digest}" if self.digest else f"{self.repository}:{self.tag}"
+
+
+_MULTI_ARCH = frozenset({"amd64", "arm64"})
+
+# The chapter's HPA walkthrough image, published only as `latest`, for amd64 only (kubernetes/website
+# issue 52532); its digest as pulled, in published `kubectl describe pod` outputs of the walkthrough.
+PHP_APACHE_IMAGE = Image(
+    "registry.k8s.io/hpa-example", "latest",
+    "sha256:581697a37f0e136db86d6b30392f0db40ce99c8248a7044c770012f4e8491544", frozenset({"amd64"}),
+    "kubernetes/website#52532 (amd64 only); digest: image IDs in kubectl describe outputs of the walkthrough")
+# Karpenter's getting-started `inflate` deployment uses this pause image (EKS Distro builds it for
+# amd64 and arm64).
+PAUSE_IMAGE = Image("public.ecr.aws/eks-distro/kubernetes/pause", "3.7", None, _MULTI_ARCH,
+                    "aws/eks-distro multi-arch builds; no public source gives its digest")
+# The chapter's tester runs nginx; NGINX's own ECR Public repository, not Docker Hub.
+NGINX_IMAGE = Image("public.ecr.aws/nginx/nginx", "1.29", None, _MULTI_ARCH,
+                    "docker-library/official-images library/nginx Architectures; the 1.29 tag moves, "
+                    "and no public source gives the ECR Public digest")
 # podinfo (stefanprodan/podinfo), the chapter's custom-metrics demo.
-PODINFO_IMAGE = "ghcr.io/stefanprodan/podinfo:6.14.1"
-# Load generators: the chapter's busybox wget loop and curl loops.
-BUSYBOX_IMAGE = "busybox:1.37"
-CURL_IMAGE = "curlimages/curl:8.11.1"
+PODINFO_IMAGE = Image("ghcr.io/stefanprodan/podinfo", "6.14.1", None, _MULTI_ARCH,
+                      "stefanprodan/podinfo .github/workflows/release.yml (platforms linux/amd64,linux/arm64); "
+                      "no public source gives the 6.14.1 digest")
+# Load generators: a busybox wget loop (the chapter's, for podinfo too instead of a curl image), from
+# ECR Public's mirror of Docker's official images: no Docker Hub anonymous pull limit behind one NAT IP.
+BUSYBOX_IMAGE = Image("public.ecr.aws/docker/library/busybox", "1.37", None, _MULTI_ARCH,
+                      "docker-library/official-images library/busybox Architectures; the 1.37 tag moves, "
+                      "and no public source gives the ECR Public mirror's digest")
+
+# Cluster Autoscaler image digests (registry.k8s.io), where a public source gives one for the tag.
+CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
+CLUSTER_AUTOSCALER_DIGESTS = {
+    "v1.35.2": "sha256:aac369dc283927a623deb1af54696efcc722ae79255aa07788422e495bab887d",
+    "v1.36.1": "sha256:461388d03eb5b55db58941ee7a81d9a619dd15302b01cbab9f5a9946715994b4",
+}
+
+DEMO_IMAGES = (PHP_APACHE_IMAGE, PAUSE_IMAGE, NGINX_IMAGE, PODINFO_IMAGE, BUSYBOX_IMAGE)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.manifests import load_manifest
-from stacks.versions import BUSYBOX_IMAGE, CURL_IMAGE, NGINX_IMAGE, PAUSE_IMAGE
+from cdk_constructs.placement import Placement
+from stacks.versions import BUSYBOX_IMAGE, NGINX_IMAGE, PAUSE_IMAGE, Image
 
 
 @dataclass(frozen=True)
@@ -19,21 +20,22 @@ class LoadTarget:
 
     construct_id: str
     namespace: str
-    image: str
+    image: Image
     loop: str
 
 
-# The chapter's generators: busybox wget against php-apache, curl against podinfo (and podinfo-keda).
+# The chapter's generators: a busybox wget loop against php-apache, and against podinfo (and
+# podinfo-keda) where the chapter used a curl image: one small image from ECR Public for all three.
 PHP_APACHE_LOAD = LoadTarget("PhpApacheLoad", "php-apache", BUSYBOX_IMAGE,
                              "while sleep 0.01; do wget -q -O- http://php-apache; done")
-PODINFO_LOAD = LoadTarget("PodinfoLoad", "podinfo", CURL_IMAGE,
-                          "while sleep 0.01; do curl -s -o /dev/null http://podinfo:9898; done")
-PODINFO_KEDA_LOAD = LoadTarget("PodinfoKedaLoad", "podinfo-keda", CURL_IMAGE,
-                               "while sleep 0.01; do curl -s -o /dev/null http://podinfo-keda:9898; done")
+PODINFO_LOAD = LoadTarget("PodinfoLoad", "podinfo", BUSYBOX_IMAGE,
+                          "while sleep 0.01; do wget -q -O /dev/null http://podinfo:9898; done")
+PODINFO_KEDA_LOAD = LoadTarget("PodinfoKedaLoad", "podinfo-keda", BUSYBOX_IMAGE,
+                               "while sleep 0.01; do wget -q -O /dev/null http://podinfo-keda:9898; done")
 
 
 class WorkloadsStack(NestedStack):
-    """Replica counts are None for a demo whose autoscaler is not deployed."""
+    """Placements are None for a demo whose node autoscaler is not deployed."""
 
     def __init__(
         self,
@@ -41,26 +43,31 @@ class WorkloadsStack(NestedStack):
         construct_id: str,
         *,
         cluster: eks.ICluster,
-        inflate_replicas: int | None,
-        tester_replicas: int | None,
-        tester_node_selector: Mapping[str, str],
+        inflate_replicas: int,
+        inflate_placement: Placement | None,
+        tester_replicas: int,
+        tester_placement: Placement | None,
         load_targets: Sequence[LoadTarget],
+        load_placement: Placement | None,
     ) -> None:
         super().__init__(scope, construct_id, description="The chapter's demo workloads and load generators")
-        if inflate_replicas is not None:
+        if inflate_placement:
             eks.KubernetesManifest(
                 self, "Inflate", cluster=cluster,
-                manifest=load_manifest("inflate", replicas=inflate_replicas, image=PAUSE_IMAGE),
+                manifest=load_manifest("inflate", replicas=inflate_replicas, image=PAUSE_IMAGE.reference,
+                                       **inflate_placement.for_image(PAUSE_IMAGE.architectures).pod_fields()),
             )
-        if tester_replicas is not None:
+        if tester_placement:
             eks.KubernetesManifest(
                 self, "Tester", cluster=cluster,
-                manifest=load_manifest("tester", replicas=tester_replicas, image=NGINX_IMAGE,
-                                       nodeSelector=dict(tester_node_selector)),
+                manifest=load_manifest("tester", replicas=tester_replicas, image=NGINX_IMAGE.reference,
+                                       **tester_placement.for_image(NGINX_IMAGE.architectures).pod_fields()),
             )
         for target in load_targets:
+            assert load_placement, "load generators run where their demos run"
             eks.KubernetesManifest(
                 self, target.construct_id, cluster=cluster,
-                manifest=load_manifest("load-generator", namespace=target.namespace, image=target.image,
-                                       loop=target.loop),
+                manifest=load_manifest("load-generator", namespace=target.namespace, image=target.image.reference,
+                                       loop=target.loop,
+                                       **load_placement.for_image(target.image.architectures).pod_fields()),
             )

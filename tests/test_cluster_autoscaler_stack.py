@@ -41,7 +41,7 @@ def test_its_own_node_group(irsa):
         "ScalingConfig": {"MinSize": 1, "DesiredSize": 1, "MaxSize": 5},
     })
     irsa.has_resource_properties("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": Match.object_like({
-        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2}})})
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}})})
 
 
 def test_scaling_actions_only_on_its_tagged_node_group(irsa):

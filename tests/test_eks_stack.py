@@ -71,7 +71,7 @@ def test_system_node_group(default):
         "LaunchTemplate": {"Id": {"Ref": Match.string_like_regexp("^SystemNodesLaunchTemplate")}, "Version": Match.any_value()},
     })
     template.has_resource_properties("AWS::EC2::LaunchTemplate", {"LaunchTemplateData": Match.object_like({
-        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "VolumeSize": 50, "VolumeType": "gp3"}}],
     })})
 

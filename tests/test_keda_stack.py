@@ -20,6 +20,7 @@ def test_keda_chart(keda):
     assert chart["Properties"]["Version"] == "2.20.2"
     assert chart["Properties"]["Namespace"] == "keda"
     assert chart_values(chart) == {"nodeSelector": {"role": "system"},
+                                   "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}],
                                    "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}}}
 
 

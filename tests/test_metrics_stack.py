@@ -58,8 +58,12 @@ def test_php_apache_deployment(default):
     manifests = default.nested("metrics").find_resources(MANIFEST)
     deployment = next(obj for resource in manifests.values() for obj in manifest_objects(resource)
                       if obj["kind"] == "Deployment")
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "registry.k8s.io/hpa-example:latest"
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"] == ("registry.k8s.io/hpa-example:latest"
+                                  "@sha256:581697a37f0e136db86d6b30392f0db40ce99c8248a7044c770012f4e8491544")
+    # amd64 only, on Karpenter's nodes (which it launches for it).
+    assert pod["nodeSelector"] == {"type": "karpenter", "kubernetes.io/arch": "amd64"}
     assert container["resources"] == {"requests": {"cpu": "200m"}, "limits": {"cpu": "500m"}}
 
 

@@ -35,7 +35,9 @@ def chapter_both():
 def test_php_apache_settles_near_50_percent_after_a_few_steps(chapter_both):
     assert at(chapter_both, "php-apache:replicas", 600) == 5
     assert 40 <= at(chapter_both, "php-apache:metric", 600) <= 55
-    assert at(chapter_both, "php-apache:metric", 60) > 100  # far above target when the load starts
+    # Far above target once its first pod is ready: the demos run on Karpenter's nodes, which it
+    # launches for them, never on the tainted system nodes.
+    assert at(chapter_both, "php-apache:metric", 90) > 100
     # After the load stops, the 5-minute stabilization window, then back to 1.
     assert at(chapter_both, "php-apache:replicas", 1260 + 240) == 5
     assert at(chapter_both, "php-apache:replicas", 1260 + 420) == 1
@@ -157,4 +159,5 @@ def test_prices_can_be_overridden():
 
 
 def test_nodes_are_recorded_by_type(chapter_both):
-    assert max(chapter_both.series["nodes:type:m5.large"]) == max(chapter_both.series["nodes"])
+    by_type = [values for key, values in chapter_both.series.items() if key.startswith("nodes:type:")]
+    assert [sum(counts) for counts in zip(*by_type)] == chapter_both.series["nodes"]

@@ -29,7 +29,9 @@ def test_ebs_csi_add_on_with_pod_identity(prometheus):
     assert association["ServiceAccount"] == "ebs-csi-controller-sa"
     assert association["RoleArn"]["Fn::GetAtt"][0].startswith("EbsCsiDriverRole")
     assert "ServiceAccountRoleArn" not in addon
-    assert json.loads(addon["ConfigurationValues"]) == {"controller": {"nodeSelector": {"role": "system"}}}
+    controller = json.loads(addon["ConfigurationValues"])["controller"]
+    assert controller["nodeSelector"] == {"role": "system"}
+    assert controller["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
     prometheus.has_resource_properties("AWS::IAM::Role", {
         "AssumeRolePolicyDocument": {"Statement": [Match.object_like({
             "Action": ["sts:AssumeRole", "sts:TagSession"], "Principal": {"Service": "pods.eks.amazonaws.com"}})]},
@@ -65,9 +67,9 @@ def test_prometheus_chart(prometheus):
     assert values["server"]["persistentVolume"] == {"enabled": True, "size": "8Gi", "storageClass": "gp3"}
     assert values["server"]["retention"] == "15d"
     assert values["alertmanager"]["persistence"] == {"enabled": True, "size": "2Gi", "storageClass": "gp3"}
-    for component in ("kube-state-metrics", "prometheus-pushgateway"):
-        assert values[component]["nodeSelector"] == {"role": "system"}
-    assert values["server"]["nodeSelector"] == values["alertmanager"]["nodeSelector"] == {"role": "system"}
+    for component in (values["server"], values["alertmanager"], values["kube-state-metrics"]):
+        assert component["nodeSelector"] == {"role": "system"}
+    assert values["prometheus-pushgateway"] == {"enabled": False}, "nothing pushes metrics"
 
 
 def test_alertmanager_claim_matches_the_chart_so_teardown_deletes_it(prometheus):
