@@ -60,6 +60,7 @@ class ClusterAutoscaler(Construct):
         cluster_name: str,
         nodegroup_name: str,
         chart_version: str,
+        image_repository: str,
         image_tag: str,
         identity_type: eks.IdentityType,
         placement: Placement,
@@ -99,7 +100,7 @@ class ClusterAutoscaler(Construct):
                     ],
                 },
                 "rbac": {"serviceAccount": {"create": False, "name": SERVICE_ACCOUNT}},
-                "image": {"tag": image_tag},
+                "image": {"repository": image_repository, "tag": image_tag},
                 "extraArgs": {
                     "balance-similar-node-groups": True,
                     "skip-nodes-with-system-pods": False,

@@ -47,6 +47,12 @@ class VersionRow:
     prometheus_adapter_chart: str
 
     @property
+    def cluster_autoscaler_image(self) -> "Image":
+        return Image(CLUSTER_AUTOSCALER_IMAGE, self.cluster_autoscaler_image_tag,
+                     CLUSTER_AUTOSCALER_DIGESTS.get(self.cluster_autoscaler_image_tag), _MULTI_ARCH,
+                     "kubernetes/autoscaler cluster-autoscaler release notes (multi-arch images)")
+
+    @property
     def minor(self) -> int:
         return int(self.kubernetes.split(".")[1])
 
@@ -153,9 +159,13 @@ class Image:
     source: str
 
     @property
+    def pinned_tag(self) -> str:
+        """tag@digest (the runtime pulls by digest; the tag stays for people), or the tag alone."""
+        return f"{self.tag}@{self.digest}" if self.digest else self.tag
+
+    @property
     def reference(self) -> str:
-        """repository:tag@digest (the runtime pulls by digest; the tag stays for people)."""
-        return f"{self.repository}:{self.tag}@{self.digest}" if self.digest else f"{self.repository}:{self.tag}"
+        return f"{self.repository}:{self.pinned_tag}"
 
 
 _MULTI_ARCH = frozenset({"amd64", "arm64"})
@@ -184,7 +194,9 @@ BUSYBOX_IMAGE = Image("public.ecr.aws/docker/library/busybox", "1.37", None, _MU
                       "docker-library/official-images library/busybox Architectures; the 1.37 tag moves, "
                       "and no public source gives the ECR Public mirror's digest")
 
-# Cluster Autoscaler image digests (registry.k8s.io), where a public source gives one for the tag.
+# Cluster Autoscaler image digests (registry.k8s.io), where a public source gives one for the tag: both
+# as resolved and recorded in a public project's tool pins (find_string "cluster-autoscaler:v1.35.2@sha256");
+# none is published for v1.33.6 and v1.34.5, which stay pinned by tag.
 CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
 CLUSTER_AUTOSCALER_DIGESTS = {
     "v1.35.2": "sha256:aac369dc283927a623deb1af54696efcc722ae79255aa07788422e495bab887d",

@@ -70,7 +70,8 @@ def test_chart_values(irsa):
     assert chart["Properties"]["Repository"] == "https://kubernetes.github.io/autoscaler"
     assert chart["Properties"]["Version"] == "9.59.0"
     values = chart_values(chart)
-    assert values["image"] == {"tag": "v1.33.6"}
+    # No public source gives v1.33.6's digest: pinned by tag (stacks/versions.py).
+    assert values["image"] == {"repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.33.6"}
     assert values["cloudProvider"] == "aws"
     assert values["awsRegion"] == "REF:AWS::Region"
     assert values["autoDiscovery"] == {"clusterName": "eks-scaling", "tags": [
@@ -85,7 +86,9 @@ def test_chart_values(irsa):
 
 def test_image_tag_follows_the_cluster_minor(both):
     chart = next(iter(both.find_resources(HELM).values()))
-    assert chart_values(chart)["image"] == {"tag": "v1.36.1"}
+    assert chart_values(chart)["image"] == {
+        "repository": "registry.k8s.io/autoscaling/cluster-autoscaler",
+        "tag": "v1.36.1@sha256:461388d03eb5b55db58941ee7a81d9a619dd15302b01cbab9f5a9946715994b4"}
 
 
 def test_irsa_identity_trusts_the_oidc_provider(irsa, synth):

@@ -49,13 +49,16 @@ def test_every_node_requires_imdsv2(synth, name):
                         if resource["Type"] == "AWS::EC2::LaunchTemplate"]
     assert launch_templates
     for launch_template in launch_templates:
-        assert launch_template["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] == "required"
+        options = launch_template["Properties"]["LaunchTemplateData"]["MetadataOptions"]
+        # One hop: pods (not on the host network) cannot reach IMDS and the node role.
+        assert (options["HttpTokens"], options["HttpPutResponseHopLimit"]) == ("required", 1)
     node_classes = [obj for template in templates for resource in template["Resources"].values()
                     if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
                     for obj in manifest_objects(resource) if obj["kind"] == "EC2NodeClass"]
     assert len(node_classes) == (1 if synth(name).stack.config.enable_karpenter else 0)
     for node_class in node_classes:
-        assert node_class["spec"]["metadataOptions"]["httpTokens"] == "required"
+        options = node_class["spec"]["metadataOptions"]
+        assert (options["httpTokens"], options["httpPutResponseHopLimit"]) == ("required", 1)
 
 
 def _statements(template: dict):

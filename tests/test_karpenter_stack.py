@@ -163,6 +163,8 @@ def test_charts_at_the_matrix_version_with_values(karpenter):
     assert values["settings"]["interruptionQueue"].endswith(".QueueName")
     assert values["serviceAccount"] == {"create": False, "name": "karpenter"}
     assert values["replicas"] == 2
+    # IMDS is out of the pods' reach (one hop): the region comes from the environment.
+    assert values["controller"]["env"] == [{"name": "AWS_REGION", "value": "REF:AWS::Region"}]
     assert values["podDisruptionBudget"]["maxUnavailable"] == 1
     assert values["nodeSelector"] == {"kubernetes.io/os": "linux", "role": "system"}
     assert values["controller"]["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},

@@ -179,3 +179,19 @@ def test_php_apache_always_selects_amd64(synth):
     result = synth("default")
     pod = demo_pods(result)["php-apache/php-apache"]
     assert pod["nodeSelector"][ARCH] == "amd64"
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_image_the_app_names_comes_from_the_matrix_and_no_docker_hub(synth, name):
+    result = synth(name)
+    row = result.stack.versions
+    named = [container["image"] for pod in demo_pods(result).values() for container in pod["containers"]]
+    for chart in _resources(result, HELM):
+        values = chart_values(chart) if CHART_POD_VALUES[chart["Properties"]["Chart"]] else {}
+        if "image" in values:  # a chart's own default images are pinned by the chart version
+            named.append(f'{values["image"]["repository"]}:{values["image"]["tag"]}')
+    allowed = {image.reference for image in DEMO_IMAGES} | {row.cluster_autoscaler_image.reference}
+    for reference in named:
+        assert reference in allowed, f"{reference} is not in stacks/versions.py"
+        registry = reference.split("/")[0]
+        assert "." in registry and registry != "docker.io", f"{reference}: a Docker Hub image (anonymous pull limits)"
