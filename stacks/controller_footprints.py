@@ -56,9 +56,9 @@ def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
         for part in ("keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"):
             found.append(Footprint(part, 1, 100, 100, False, "keda chart 2.20.2 requests"))
     if config.enable_prometheus:
-        # prometheus chart 29.27.0 values.yaml: server replicaCount 1, resources {}; its alertmanager 1.42.x,
-        # kube-state-metrics 8.4.x and pushgateway subcharts: one replica, resources {}.
-        for part in ("prometheus-server", "alertmanager", "kube-state-metrics", "prometheus-pushgateway"):
+        # prometheus chart 29.27.0 values.yaml: server replicaCount 1, resources {}; its alertmanager 1.42.x
+        # and kube-state-metrics 8.4.x subcharts: one replica, resources {}. The app turns the pushgateway off.
+        for part in ("prometheus-server", "alertmanager", "kube-state-metrics"):
             found.append(Footprint(part, 1, 0, 0, False, "prometheus chart 29.27.0 defaults"))
         found.append(Footprint("prometheus-adapter", PROMETHEUS_ADAPTER_REPLICAS, 0, 0, False,
                                "prometheus-adapter chart 5.3.0 defaults"))
