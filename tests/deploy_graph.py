@@ -27,17 +27,14 @@ class DeployGraph:
 
     @classmethod
     def of(cls, outdir: Path) -> "DeployGraph":
-        templates = {path.name: json.loads(path.read_text()) for path in outdir.glob("*.template.json")}
-        assets = {digest: spec["source"]["path"] for path in outdir.glob("*.assets.json")
-                  for digest, spec in json.loads(path.read_text())["files"].items()}
+        templates = read_templates(outdir)
         graph = cls(templates)
         for file, template in templates.items():
             resources = template.get("Resources", {})
             for key, resource in resources.items():
                 graph.waits_for[(file, key)] = {(file, name) for name in _named(resource) if name in resources}
                 if resource["Type"] == "AWS::CloudFormation::Stack":
-                    url = json.dumps(resource["Properties"]["TemplateURL"])
-                    nested = assets[re.search(r"([0-9a-f]{64})\.json", url).group(1)]
+                    nested = resource["Metadata"]["nested"]
                     graph.waits_for[(nested, "")] = set(graph.waits_for[(file, key)])
                     graph.waits_for[(file, key)] |= {(nested, inner) for inner in templates[nested]["Resources"]}
         for file, key in list(graph.waits_for):
@@ -83,3 +80,16 @@ def references(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from references(item)
+
+
+def read_templates(outdir: Path) -> dict[str, dict[str, Any]]:
+    """The assembly's templates; each nested stack resource notes its template file in Metadata.nested."""
+    templates = {path.name: json.loads(path.read_text()) for path in outdir.glob("*.template.json")}
+    assets = {digest: spec["source"]["path"] for path in outdir.glob("*.assets.json")
+              for digest, spec in json.loads(path.read_text())["files"].items()}
+    for template in templates.values():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::CloudFormation::Stack":
+                digest = re.search(r"([0-9a-f]{64})\.json", json.dumps(resource["Properties"]["TemplateURL"])).group(1)
+                resource.setdefault("Metadata", {})["nested"] = assets[digest]
+    return templates

@@ -20,7 +20,8 @@ import pytest
 from stacks.config import SETTINGS, ConfigError, parse_config
 from stacks.eks_scaling_stack import add_eks_scaling_stack
 from tests.context import with_defaults
-from tests.update_safety import Templates, Update, read_templates
+from tests.deploy_graph import read_templates
+from tests.update_safety import Templates, Update
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any, Iterator
 
 import cfnlint.schema
@@ -265,17 +264,3 @@ def refused_value_changes(before: dict[str, Any], after: dict[str, Any], classes
             findings += [f"{'.'.join(path)} ({where}): {reason}"
                          for reason in _storage_change(was, now, storage_class, classes)]
     return findings
-
-
-def read_templates(outdir: Path) -> Templates:
-    """The assembly's templates; each nested stack resource notes its template file in Metadata.nested."""
-    templates = {path.name: json.loads(path.read_text()) for path in outdir.glob("*.template.json")}
-    assets = {digest: spec["source"]["path"] for path in outdir.glob("*.assets.json")
-              for digest, spec in json.loads(path.read_text())["files"].items()}
-    for template in templates.values():
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::CloudFormation::Stack":
-                url = json.dumps(resource["Properties"]["TemplateURL"])
-                digest = next(part for part in url.replace("/", " ").replace('"', " ").split() if part.endswith(".json"))
-                resource.setdefault("Metadata", {})["nested"] = assets[digest[:-5]]
-    return templates
