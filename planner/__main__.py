@@ -66,11 +66,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--compare", action="append", default=[], metavar="'KEY=VALUE ...'",
                         help="one more run with these settings changed (space-separated), side by side; "
                              "repeat for more runs")
-    parser.add_argument("--hours", help="simulated time (default: the scenario's; diurnal repeats its day)")
+    parser.add_argument("--hours", help=f"simulated time, at most {MAX_HOURS} (default: the scenario's; diurnal "
+                                        "repeats its day)")
     parser.add_argument("--step", default="1", help="seconds per step: divides 5 s (default 1)")
     parser.add_argument("--latency", action="append", default=[], metavar="NAME=DURATION",
-                        help="override an assumed latency, e.g. ca-node-ready=90s (repeatable; names in "
-                             "planner/assumptions.py)")
+                        help="override an assumed latency, e.g. ca-node-ready=90s (repeatable): "
+                             + ", ".join(A.LATENCIES))
     parser.add_argument("--latency-range", action="store_true",
                         help="plan every run with the optimistic, typical and pessimistic latencies; mark "
                              "conclusions that change within that range")

@@ -97,7 +97,7 @@ def test_plan_writes_table_series_and_plot(tmp_path, capsys):
 def test_every_output_is_named_by_scenario_and_run(tmp_path, capsys):
     """Plans of two scenarios, with and without -c, into one folder: nothing overwritten."""
     for args in (["--scenario", "steady"], ["--scenario", "spike"], ["--scenario", "spike", "-c", "enableKeda=false"]):
-        assert main([*args, "--hours", "0.2", "--out", str(tmp_path), "--quiet"]) == 0
+        assert main([*args, "--hours", "0.05", "--out", str(tmp_path), "--quiet"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         f"{stem}.{ext}" for stem in ("spike_settings", "spike_settings-enableKeda-false", "steady_settings")
         for ext in ("csv", "json", "png"))
