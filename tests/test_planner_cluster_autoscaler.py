@@ -1,0 +1,100 @@
+"""The planner's Cluster Autoscaler against cluster-autoscaler 1.35.2: empty nodes deleted together, nodes
+that need draining one at a time and only when their pods fit elsewhere and may be evicted, the
+utilization threshold, unneeded time and the delay after a scale-up."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from planner import assumptions as A
+from planner import cluster_autoscaler as CA
+from planner import scenario as S
+from planner.model import Eviction
+from planner.simulation import Simulation
+from stacks.config import parse_config
+from tests.context import with_defaults
+
+ONLY_TESTER = {"nodeAutoscaler": "cluster-autoscaler", "enableMetricsServer": "false",
+               "enablePrometheus": "false", "enableKeda": "false"}
+UNNEEDED = 600.0  # clusterAutoscalerScaleDownUnneededTime default 10m
+
+
+def run(steps, seconds=2400.0, tester=None, **settings):
+    config = parse_config(with_defaults({**ONLY_TESTER, **settings}))
+    simulation = Simulation(config, S.Scenario("tester", seconds, {"tester": steps}), record_every=1.0)
+    if tester is not None:
+        state = simulation.cluster.states["tester"]
+        state.spec = tester(state.spec)
+    return simulation, simulation.run()
+
+
+def nodes(result) -> dict[float, float]:
+    return dict(zip(result.series["time"], result.series["nodes:ca"]))
+
+
+def drops(result) -> list[tuple[float, int]]:
+    times, counts = result.series["time"], result.series["nodes:ca"]
+    return [(t, int(before - after)) for t, before, after in zip(times[1:], counts, counts[1:]) if after < before]
+
+
+def test_empty_nodes_go_together_after_the_unneeded_time_and_the_delay_after_a_scale_up():
+    # 96 tester pods (no requests, 24 per m5.large by its pod limit) fill 4 nodes; at 300 s they go.
+    _, result = run([(0.0, 0.0), (10.0, 96.0), (300.0, 0.0)], caNodeMaxSize="6")
+    assert max(nodes(result).values()) == 4
+    (when, count), = drops(result)
+    assert count == 3  # every empty node down to the group's minimum of 1, in one scan
+    # Unneeded from the first scan after 300 s; also no scale-down within 10 minutes of the scale-up.
+    assert when >= max(300 + UNNEEDED, 10 + A.CA_SCALE_DOWN_DELAY_AFTER_ADD)
+    assert when < 300 + UNNEEDED + 2 * A.CA_SCAN_INTERVAL
+
+
+# 96 pods fill 4 nodes; all go at 300 s and 8 come back at 310 s, two on each still-Ready node: every
+# node then holds pods that would fit elsewhere.
+SPREAD = [(0.0, 0.0), (10.0, 96.0), (300.0, 0.0), (310.0, 8.0)]
+
+
+def test_nodes_that_need_draining_go_one_per_scan_and_each_pod_moves_once():
+    simulation, result = run(SPREAD, caNodeMaxSize="6")
+    assert all(count == 1 for _, count in drops(result))
+    assert nodes(result)[2399.0] == 1
+    assert simulation.cluster_autoscaler.evictions["tester"] <= 8 + 2  # not moved from node to node
+
+
+def block(reason: Eviction):
+    return lambda spec: dataclasses.replace(spec, eviction=reason)
+
+
+@pytest.mark.parametrize("reason", [
+    Eviction(blocker='cluster-autoscaler.kubernetes.io/safe-to-evict: "false"'),
+    Eviction(min_available=8),  # a PodDisruptionBudget that allows no eviction
+    Eviction(max_unavailable=0),
+])
+def test_pods_that_may_not_be_evicted_keep_their_nodes(reason):
+    simulation, result = run(SPREAD, caNodeMaxSize="6", tester=block(reason))
+    assert nodes(result)[2399.0] == 4  # every node holds tester pods: all stay
+    assert simulation.cluster_autoscaler.evictions.get("tester", 0) == 0
+
+
+def test_a_pdb_that_allows_one_eviction_lets_nodes_drain_one_by_one():
+    simulation, result = run(SPREAD, caNodeMaxSize="6", tester=block(Eviction(max_unavailable=3)))
+    assert nodes(result)[2399.0] < 4
+    assert simulation.cluster_autoscaler.evictions["tester"] > 0
+
+
+def test_a_node_over_the_utilization_threshold_is_needed():
+    # Half a core per pod: two pods use (1.0 + DaemonSets) of ~1.9 allocatable cores, over 0.5.
+    heavy = lambda spec: dataclasses.replace(spec, cpu_request=0.5)  # noqa: E731
+    _, result = run([(0.0, 0.0), (10.0, 6.0), (300.0, 4.0)], caNodeMaxSize="6", tester=heavy)
+    assert min(v for t, v in nodes(result).items() if t > 300) == max(nodes(result).values())
+
+
+def test_the_chapter_moves_php_apache_at_most_once():
+    config = parse_config(with_defaults({"nodeAutoscaler": "cluster-autoscaler"}))
+    simulation = Simulation(config, S.chapter(), record_every=10.0)
+    result = simulation.run()
+    assert simulation.cluster_autoscaler.evictions.get("php-apache", 0) <= 1
+    assert result.series["nodes:ca"][-1] == 1
+    # The parallelism defaults of cluster-autoscaler 1.35.2 config/flags/flags.go.
+    assert (CA.MAX_SCALE_DOWN_PARALLELISM, CA.MAX_DRAIN_PARALLELISM) == (10, 1)
