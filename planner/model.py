@@ -29,6 +29,8 @@ class Autoscaling:
     fallback_replicas: int = 0
     activation: float = 0.0
     rate_window: float = 0.0  # seconds of the rate(...[window]) its metric comes from (Prometheus metrics)
+    fallback_behavior: str = "static"  # KEDA spec.fallback.behavior
+    initial_cooldown: float = 0.0  # KEDA spec.initialCooldownPeriod
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,9 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           float(spec["cooldownPeriod"]), spec["fallback"]["failureThreshold"],
                                           spec["fallback"]["replicas"],
                                           float(trigger.get("activationThreshold", 0)),
-                                          _rate_window(trigger["query"])),
+                                          _rate_window(trigger["query"]),
+                                          spec["fallback"].get("behavior", "static"),
+                                          float(spec.get("initialCooldownPeriod", 0))),
                               _eviction("podinfo", **values)))
     if config.enable_karpenter:
         found.append(node_demo("inflate"))
