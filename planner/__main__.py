@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner import assumptions as A
-from planner import comparison, inputs
+from planner import comparison, inputs, observe_cli
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
@@ -81,6 +81,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    observe_cli.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -135,7 +136,7 @@ def _plan(args: argparse.Namespace) -> None:
                          "pip install -r requirements-plan.txt, or pass --no-plot")
     out = inputs.output_folder(args.out)
     selection = comparison.select({run.label: run.config for run in runs}, scenario)
-    fixed = inputs.latencies(args.latency)
+    fixed = {**observe_cli.calibrated(args), **inputs.latencies(args.latency)}
     levels = {level: [] for level in (A.RANGE if args.latency_range else (TYPICAL,))}
     levels = {TYPICAL: levels.pop(TYPICAL), **levels}  # the table reads typical first
     for run, level in itertools.product(runs, levels):
@@ -176,8 +177,12 @@ def _latencies_text(levels: dict, fixed: dict[str, float]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        _plan(parse_args(sys.argv[1:] if argv is None else argv))
-    except (InputError, ConfigError, S.ScenarioError, PlanError) as error:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.calibrate or args.replay:
+            observe_cli.run(args, _runs(args)[0].config)
+        else:
+            _plan(args)
+    except (InputError, ConfigError, S.ScenarioError, PlanError, *observe_cli.ERRORS) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader (| head) stopped reading: nothing wrong with the plan

@@ -28,7 +28,8 @@ from typing import Mapping
 from cdk_constructs.prometheus_queries import SCRAPE_INTERVAL
 from planner.assumptions import LATENCIES
 from planner.prometheus_api import Prometheus, PrometheusError
-from planner.report import duration_text
+from planner.inputs import InputError, read_json
+from planner.table import duration_text
 from stacks.config import AppConfig
 
 SCRAPE_SECONDS = float(SCRAPE_INTERVAL.rstrip("s"))
@@ -49,7 +50,7 @@ class Measured:
     source: str
 
 
-def _require(prometheus: Prometheus, metric: str, who: str, setting: str) -> None:
+def require(prometheus: Prometheus, metric: str, who: str, setting: str) -> None:
     if metric not in prometheus.metric_names():
         raise PrometheusError(f"Prometheus at {prometheus.url} has no {metric}: {who} is off or not scraped "
                               f"(the settings deploy it: {setting})")
@@ -115,14 +116,14 @@ def measure(prometheus: Prometheus, config: AppConfig, workloads: list[str], sta
     """Every latency of the deployed scalers and workloads; an error for a deployed scaler never seen."""
     found = []
     if config.enable_karpenter:
-        _require(prometheus, f"{KARPENTER_HISTOGRAM}_count", "Karpenter", f"nodeAutoscaler={config.node_autoscaler}")
+        require(prometheus, f"{KARPENTER_HISTOGRAM}_count", "Karpenter", f"nodeAutoscaler={config.node_autoscaler}")
         found.append(karpenter_node_ready(prometheus, start, end))
     if config.enable_cluster_autoscaler:
-        _require(prometheus, "cluster_autoscaler_scaled_up_nodes_total", "Cluster Autoscaler",
+        require(prometheus, "cluster_autoscaler_scaled_up_nodes_total", "Cluster Autoscaler",
                  f"nodeAutoscaler={config.node_autoscaler}")
         found.append(ca_node_ready(prometheus, start, end))
     if workloads:
-        _require(prometheus, "kube_pod_status_ready_time", "kube-state-metrics", "enablePrometheus=true")
+        require(prometheus, "kube_pod_status_ready_time", "kube-state-metrics", "enablePrometheus=true")
     found += [pod_ready(prometheus, workload, start, end) for workload in workloads]
     if all(item.seconds is None for item in found):
         raise PrometheusError(f"Prometheus at {prometheus.url} has no scaling events between "
@@ -155,25 +156,16 @@ def table(measured: list[Measured]) -> str:
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
-class CalibrationError(ValueError):
-    """A calibration file that cannot be used; the message names the file."""
-
-
 def load(path: Path) -> dict[str, float]:
     """{latency name: seconds} of a calibration file, each name one of planner/assumptions.py's."""
-    try:
-        data = json.loads(path.read_text())
-        latencies = data["latencies"]
-    except OSError as error:
-        raise CalibrationError(f"--calibration {path}: {error.strerror}") from None
-    except (ValueError, KeyError, TypeError):
-        raise CalibrationError(f"--calibration {path}: not a calibration file (JSON with \"latencies\")") from None
+    data = read_json(path)
+    latencies = data.get("latencies") if isinstance(data, dict) else None
     if not isinstance(latencies, Mapping):
-        raise CalibrationError(f"--calibration {path}: \"latencies\" must be an object of name: seconds")
+        raise InputError(f'{path}: not a calibration file (a JSON object with "latencies": {{name: seconds}})')
     for name, seconds in latencies.items():
         if name not in LATENCIES:
-            raise CalibrationError(f"--calibration {path}: unknown latency {name!r}; known: {', '.join(LATENCIES)}")
+            raise InputError(f"{path}: unknown latency {name!r}; known: {', '.join(LATENCIES)}")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
                 or seconds < 0:
-            raise CalibrationError(f"--calibration {path}: {name} must be a non-negative number of seconds")
+            raise InputError(f"{path}: {name} must be a non-negative number of seconds, got {json.dumps(seconds)}")
     return {name: float(seconds) for name, seconds in latencies.items()}

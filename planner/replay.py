@@ -17,25 +17,27 @@ from pathlib import Path
 from typing import Mapping
 
 from planner import assumptions as A
-from planner.calibrate import SCRAPE_SECONDS, pod_pattern
+from planner.calibrate import SCRAPE_SECONDS, pod_pattern, require
 from planner.model import workloads as planned_workloads
 from planner.prometheus_api import Prometheus, PrometheusError
-from planner.report import count_text, duration_text
+from planner.table import count_text, duration_text
 from planner.scenario import RATE_WORKLOADS, Scenario
 from planner.simulation import Simulation
 from stacks.config import AppConfig
 
-_REQUESTS = 'sum(rate(http_requests_total{{pod=~"{pattern}"}}[2m]))'
-_CPU = 'sum(rate(container_cpu_usage_seconds_total{{container="php-apache",pod=~"{pattern}"}}[2m])) / {cost}'
+# The load as it came: rate() over two steps, not the adapter's 2-minute window, which the planner's
+# metric pipeline applies itself (smoothing twice would delay the plan).
+_REQUESTS = 'sum(rate(http_requests_total{{pod=~"{pattern}"}}[{window}s]))'
+_CPU = 'sum(rate(container_cpu_usage_seconds_total{{container="php-apache",pod=~"{pattern}"}}[{window}s])) / {cost}'
 _DESIRED = 'sum(kube_deployment_spec_replicas{{deployment="{name}"}})'
 
 
-def load_query(workload: str) -> str:
-    pattern = pod_pattern(workload)
+def load_query(workload: str, step: float) -> str:
+    pattern, window = pod_pattern(workload), int(2 * step)
     if workload == "php-apache":
-        return _CPU.format(pattern=pattern, cost=A.PHP_APACHE_CPU_PER_REQUEST)
+        return _CPU.format(pattern=pattern, window=window, cost=A.PHP_APACHE_CPU_PER_REQUEST)
     if workload in RATE_WORKLOADS:
-        return _REQUESTS.format(pattern=pattern)
+        return _REQUESTS.format(pattern=pattern, window=window)
     return _DESIRED.format(name=workload)
 
 
@@ -96,15 +98,21 @@ def replay(prometheus: Prometheus, config: AppConfig, start: float, end: float, 
     step = max(SCRAPE_SECONDS, round((end - start) / 2000 / SCRAPE_SECONDS) * SCRAPE_SECONDS)
     times = [index * step for index in range(int((end - start) // step) + 1)]
     workloads = [spec.name for spec in planned_workloads(config)]
+    require(prometheus, "kube_deployment_spec_replicas", "kube-state-metrics", "enablePrometheus=true")
+    if config.enable_karpenter:
+        require(prometheus, "karpenter_nodes_allocatable", "Karpenter", f"nodeAutoscaler={config.node_autoscaler}")
+    if config.enable_cluster_autoscaler:
+        require(prometheus, "cluster_autoscaler_node_group_target_count", "Cluster Autoscaler",
+                 f"nodeAutoscaler={config.node_autoscaler}")
     notes, steps = [], {}
     for name in workloads:
-        values = _values(prometheus, load_query(name), start, end, step)
+        values = _values(prometheus, load_query(name, step), start, end, step)
         if not values:
             notes.append(f"no observed load for {name}: planned at zero")
         steps[name] = [(time, value) for time, value in zip(times, _held(values, times))]
     observed = {key: _values(prometheus, query, start, end, step)
                 for key, query in outcome_queries(workloads, config).items()}
-    if not any(observed.values()) and len(notes) == len(workloads):
+    if len(notes) == len(workloads) and not any(observed[f"{name}:replicas"] for name in workloads):
         raise PrometheusError(f"Prometheus at {prometheus.url} has no load or scaling data between --from and --to")
     scenario = Scenario(f"replay of {duration_text(end - start)}", end - start, steps)
     result = Simulation(config, scenario, seed=seed, step=1.0, record_every=step, label="plan",
