@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench check-aws bootstrap \
-	diff deploy destroy clean
+.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench doctor check-aws \
+	bootstrap diff deploy destroy clean
 
 # Without the pinned Node in node_modules/.bin, npx would run the CDK CLI on whatever Node the system has.
 setup: $(VENV)/.installed node_modules/.installed
@@ -72,6 +72,10 @@ plan-bench: setup
 RUNS ?= 5
 bench: setup
 	$(BIN)/python benchmarks/synth_time.py $(RUNS)
+
+# One screen: what the next step needs (Python, Node, venv, CLI, AWS, kubectl), each ok or what to do.
+doctor:
+	@$(PYTHON) -m scripts.doctor
 
 # Commands that talk to AWS check credentials and region first (one quick call), before any synth.
 export CDK_ARGS

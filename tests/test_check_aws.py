@@ -11,6 +11,7 @@ import pytest
 from scripts.aws_cli import AwsCliError
 from scripts.check_aws import check, region
 from tests.context import write_cdk_json
+from tests.fakes import fake_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = '{"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/dev", "UserId": "AIDA"}'
@@ -18,13 +19,8 @@ IDENTITY = '{"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/d
 
 def fake_aws(folder: Path, *, identity: str = f"echo '{IDENTITY}'", profile_region: str = "") -> Path:
     """A folder holding an `aws` that answers `configure get region` and `sts get-caller-identity`."""
-    folder.mkdir(exist_ok=True)
-    region = f"echo {profile_region}" if profile_region else "exit 1"
-    script = folder / "aws"
-    script.write_text(f'#!/bin/sh\ncase "$1 $2" in\n  "configure get") {region};;\n'
-                      f'  "sts get-caller-identity") {identity};;\n  *) exit 9;;\nesac\n')
-    script.chmod(0o755)
-    return folder
+    return fake_tool(folder, "aws", {"configure get": f"echo {profile_region}" if profile_region else "exit 1",
+                                     "sts get-caller-identity": identity})
 
 
 def run(tmp_path: Path, bin_dir: Path, cdk_args: str = "", **env: str) -> subprocess.CompletedProcess:

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import executable
+
 ROOT = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make")
 SETUP_INPUTS = ["Makefile", "requirements.txt", "requirements-plan.txt", "requirements-dev.txt", "package.json",
                 "package-lock.json"]
-
-
-def executable(path: Path, script: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!/bin/sh\n{script}\n")
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture

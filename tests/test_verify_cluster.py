@@ -15,6 +15,7 @@ from cdk_constructs.manifests import load_manifest
 from scripts.verify_cluster import evaluate, report
 from stacks.config import parse_config
 from tests.context import with_defaults
+from tests.fakes import executable
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTHY = json.loads((Path(__file__).parent / "fixtures" / "verify_healthy.json").read_text())
@@ -146,8 +147,7 @@ def _run_script(tmp_path, *args: str, aws: str | None = None) -> subprocess.Comp
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     if aws is not None:
-        (bin_dir / "aws").write_text(f"#!/bin/sh\n{aws}\n")
-        (bin_dir / "aws").chmod(0o755)
+        executable(bin_dir / "aws", aws)
     return subprocess.run([sys.executable, "-m", "scripts.verify_cluster", *args], capture_output=True, text=True,
                           cwd=ROOT, env={"PATH": str(bin_dir), "HOME": str(tmp_path)}, timeout=60)
 
