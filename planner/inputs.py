@@ -30,8 +30,13 @@ def positive_number(text: str, flag: str) -> float:
     return value
 
 
+MIN_STEP = 0.1  # no modelled controller acts on a finer period (Karpenter's batch idle is 1 s)
+
+
 def step_seconds(text: str) -> float:
     step = positive_number(text, "--step")
+    if step < MIN_STEP:
+        raise InputError(f"--step {text} is finer than any controller acts; the step is at least {MIN_STEP:g} s")
     for name, period in CONTROLLER_PERIODS.items():
         if abs(period / step - round(period / step)) > 1e-9:
             periods = ", ".join(f"{name} every {period:g} s" for name, period in CONTROLLER_PERIODS.items())

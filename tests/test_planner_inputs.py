@@ -38,6 +38,7 @@ def one_line_error(capsys, argv: list[str]) -> str:
     (["--step", "nan"], "--step must be a positive finite number, got 'nan'"),
     (["--step=-inf"], "--step must be a positive finite number, got '-inf'"),
     (["--step", "0"], "--step must be a positive finite number, got '0'"),
+    (["--step", "0.05"], "--step 0.05 is finer than any controller acts; the step is at least 0.1 s"),
     # Coarser than the HPA's 15 s sync, or off the controllers' periods: refused, not silently late.
     (["--step", "20"], "--step 20 does not divide the HPA's sync period (15 s)"),
     (["--step", "15"], "--step 15 does not divide Cluster Autoscaler's scan period (10 s)"),
