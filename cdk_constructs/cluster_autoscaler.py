@@ -7,6 +7,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.autoscaling_objects import PLACEHOLDER_PRIORITY
 from cdk_constructs.placement import Placement
 from cdk_constructs.scaler_metrics import scrape_annotations
 
@@ -66,6 +67,7 @@ class ClusterAutoscaler(Construct):
         placement: Placement,
         expander: str,
         scale_down_unneeded_time: str,
+        scale_down_utilization_percent: int,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -106,6 +108,10 @@ class ClusterAutoscaler(Construct):
                     "skip-nodes-with-system-pods": False,
                     "expander": expander,
                     "scale-down-unneeded-time": scale_down_unneeded_time,
+                    "scale-down-utilization-threshold": scale_down_utilization_percent / 100,
+                    # Explicit, because the headroom PriorityClass sits exactly at it (flags.go default
+                    # -10; pods below it are ignored for scale-up): see autoscaling_objects.PLACEHOLDER_PRIORITY.
+                    "expendable-pods-priority-cutoff": PLACEHOLDER_PRIORITY,
                     # node_group_{min,max,target}_count for the node-group-at-max alert (flags.go, default false).
                     "emit-per-nodegroup-metrics": True,
                 },

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
+from cdk_constructs.autoscaling_objects import hpa
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.placement import Placement
 
@@ -21,6 +24,7 @@ class CpuScaledApp(Construct):
         image: str,
         metrics_api: IDependable,
         placement: Placement,
+        behavior: Mapping[str, Any],
         namespace: str = "php-apache",
     ) -> None:
         super().__init__(scope, construct_id)
@@ -29,6 +33,6 @@ class CpuScaledApp(Construct):
                                                                **placement.pod_fields()),
         )
         self.hpa = eks.KubernetesManifest(
-            self, "Hpa", cluster=cluster, manifest=load_manifest("php-apache-hpa", namespace=namespace),
+            self, "Hpa", cluster=cluster, manifest=[hpa("php-apache-hpa", behavior, namespace=namespace)],
         )
         self.hpa.node.add_dependency(self.app, metrics_api)

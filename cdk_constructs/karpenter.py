@@ -44,6 +44,7 @@ class Karpenter(Construct):
         controller_cpu: str,
         controller_memory: str,
         replicas: int,
+        feature_gates: Mapping[str, bool],
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -97,7 +98,10 @@ class Karpenter(Construct):
             wait=True,
             timeout=Duration.minutes(10),
             values={
-                "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name},
+                # featureGates: the chart's alpha gates this app sets (charts/karpenter/values.yaml at
+                # v1.14.1: spotToSpotConsolidation and capacityBuffer, both off by default).
+                "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name,
+                             "featureGates": dict(feature_gates)},
                 "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
                 # The chart's Service exposes port http-metrics at controller.metrics.port (8080).
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},

@@ -1,4 +1,5 @@
-"""The chapter's Provisioner on Karpenter v1: an EC2NodeClass and a NodePool (manifests/karpenter-node-pool.yaml)."""
+"""The chapter's Provisioner on Karpenter v1: an EC2NodeClass and its NodePools, in one manifest
+(manifests/karpenter-node-class.yaml, karpenter-node-pool.yaml; cdk_constructs/autoscaling_objects.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.autoscaling_objects import node_pools
 from cdk_constructs.manifests import load_manifest
+from stacks.config import KarpenterConfig
 
 
 class KarpenterNodePool(Construct):
@@ -21,32 +24,15 @@ class KarpenterNodePool(Construct):
         cluster_name: str,
         node_role_name: str,
         security_group_id: str,
-        ami_alias: str,
-        instance_types: Sequence[str],
-        capacity_types: Sequence[str],
-        cpu_limit: int,
-        memory_limit: str,
-        consolidate_after: str,
+        settings: KarpenterConfig,
         labels: Mapping[str, str],
         taints: Sequence[Mapping[str, str]],
     ) -> None:
         super().__init__(scope, construct_id)
+        node_class = load_manifest("karpenter-node-class", name=name, clusterName=cluster_name,
+                                   nodeRole=node_role_name, securityGroupId=security_group_id,
+                                   amiAlias=settings.ami_alias)
         self.manifest = eks.KubernetesManifest(
-            self, "Manifest",
-            cluster=cluster,
-            manifest=load_manifest(
-                "karpenter-node-pool",
-                name=name,
-                clusterName=cluster_name,
-                nodeRole=node_role_name,
-                securityGroupId=security_group_id,
-                amiAlias=ami_alias,
-                instanceTypes=list(instance_types),
-                capacityTypes=list(capacity_types),
-                cpuLimit=cpu_limit,
-                memoryLimit=memory_limit,
-                consolidateAfter=consolidate_after,
-                labels=dict(labels),
-                taints=[dict(taint) for taint in taints],
-            ),
+            self, "Manifest", cluster=cluster,
+            manifest=[*node_class, *node_pools(settings, name=name, labels=labels, taints=taints)],
         )

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
+from cdk_constructs.autoscaling_objects import hpa, scaled_object
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.placement import Placement
+from stacks.config import ScalingBehaviorConfig
 
 
 class CustomMetricScaledPodinfo(Construct):
     """podinfo, then an autoscaling/v2 HPA on http_requests_per_second once the adapter serves it."""
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
-                 metrics_api: IDependable, placement: Placement, name: str = "podinfo",
+                 metrics_api: IDependable, placement: Placement, behavior: Mapping[str, Any], name: str = "podinfo",
                  namespace: str = "podinfo") -> None:
         super().__init__(scope, construct_id)
         self.app = eks.KubernetesManifest(
@@ -22,7 +26,7 @@ class CustomMetricScaledPodinfo(Construct):
                                    **placement.pod_fields()),
         )
         self.hpa = eks.KubernetesManifest(
-            self, "Hpa", cluster=cluster, manifest=load_manifest("podinfo-hpa", name=name, namespace=namespace),
+            self, "Hpa", cluster=cluster, manifest=[hpa("podinfo-hpa", behavior, name=name, namespace=namespace)],
         )
         self.hpa.node.add_dependency(self.app, metrics_api)
 
@@ -34,7 +38,8 @@ class KedaScaledPodinfo(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, image: str,
-                 keda: IDependable, prometheus_url: str, placement: Placement, name: str = "podinfo-keda",
+                 keda: IDependable, prometheus_url: str, placement: Placement, settings: ScalingBehaviorConfig,
+                 name: str = "podinfo-keda",
                  namespace: str = "podinfo-keda") -> None:
         super().__init__(scope, construct_id)
         self.app = eks.KubernetesManifest(
@@ -44,7 +49,6 @@ class KedaScaledPodinfo(Construct):
         )
         self.scaled_object = eks.KubernetesManifest(
             self, "ScaledObject", cluster=cluster,
-            manifest=load_manifest("podinfo-scaledobject", name=name, namespace=namespace,
-                                   prometheusUrl=prometheus_url),
+            manifest=[scaled_object(settings, name=name, namespace=namespace, prometheusUrl=prometheus_url)],
         )
         self.scaled_object.node.add_dependency(self.app, keda)

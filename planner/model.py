@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import re
 
+from cdk_constructs.autoscaling_objects import hpa, node_pools, scaled_object
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE
 from planner import assumptions as A
@@ -94,9 +95,8 @@ def _eviction(manifest: str, **values) -> Eviction:
     return Eviction(blocker, budget.get("minAvailable"), budget.get("maxUnavailable"))
 
 
-def _hpa(manifest: str, **values) -> tuple[int, int, dict, Behavior | None]:
-    (hpa,) = load_manifest(manifest, **values)
-    spec = hpa["spec"]
+def _hpa(manifest: str, configured: dict, **values) -> tuple[int, int, dict, Behavior | None]:
+    spec = hpa(manifest, configured, **values)["spec"]
     return spec["minReplicas"], spec["maxReplicas"], spec["metrics"][0], behavior(spec.get("behavior"))
 
 
@@ -134,7 +134,7 @@ def workloads(config: AppConfig) -> list[Workload]:
     if config.enable_metrics_server:
         values = {"namespace": "php-apache", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("php-apache", **values)
-        low, high, metric, rules = _hpa("php-apache-hpa", namespace="php-apache")
+        low, high, metric, rules = _hpa("php-apache-hpa", config.scaling_behavior.php_apache, namespace="php-apache")
         target = metric["resource"]["target"]
         found.append(Workload("php-apache", cpu, memory, limit, frozenset(general),
                               Autoscaling("cpu", float(target["averageUtilization"]), low, high, target["type"],
@@ -142,7 +142,8 @@ def workloads(config: AppConfig) -> list[Workload]:
     if config.enable_prometheus:
         values = {"name": "podinfo", "namespace": "podinfo", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("podinfo", **values)
-        low, high, metric, rules = _hpa("podinfo-hpa", name="podinfo", namespace="podinfo")
+        low, high, metric, rules = _hpa("podinfo-hpa", config.scaling_behavior.podinfo, name="podinfo",
+                                        namespace="podinfo")
         target = metric["pods"]["target"]
         found.append(Workload("podinfo", cpu, memory, limit, frozenset(general),
                               Autoscaling("pods", quantity(target["averageValue"], memory=False), low, high,
@@ -152,8 +153,8 @@ def workloads(config: AppConfig) -> list[Workload]:
     if config.enable_keda:
         values = {"name": "podinfo-keda", "namespace": "podinfo-keda", "image": "x", **_ANYWHERE}
         cpu, memory, limit = _container_resources("podinfo", **values)
-        (scaled,) = load_manifest("podinfo-scaledobject", name="podinfo-keda", namespace="podinfo-keda",
-                                  prometheusUrl="x")
+        scaled = scaled_object(config.scaling_behavior, name="podinfo-keda", namespace="podinfo-keda",
+                               prometheusUrl="x")
         spec = scaled["spec"]
         trigger = spec["triggers"][0]["metadata"]
         # KEDA's HPA: the trigger's metricType (default AverageValue), and advanced.horizontalPodAutoscalerConfig.
@@ -191,7 +192,7 @@ def node_demo(name: str, group: str | None = None) -> Workload:
 
 @dataclass(frozen=True)
 class Disruption:
-    """The NodePool's spec.disruption as the app deploys it (manifests/karpenter-node-pool.yaml)."""
+    """The NodePool's spec.disruption as the app deploys it (cdk_constructs/autoscaling_objects.py)."""
 
     policy: str  # WhenEmpty, WhenEmptyOrUnderutilized or Balanced
     consolidate_after: float | None  # seconds; None: Never
@@ -205,13 +206,8 @@ DEFAULT_BUDGETS = (("10%", frozenset()),)
 
 
 def node_pool_disruption(config: AppConfig) -> Disruption:
-    settings = config.karpenter
-    objects = load_manifest("karpenter-node-pool", name="x", clusterName="x", nodeRole="x", securityGroupId="x",
-                            amiAlias=settings.ami_alias, instanceTypes=list(settings.instance_types),
-                            capacityTypes=list(settings.capacity_types), cpuLimit=settings.cpu_limit,
-                            memoryLimit=settings.memory_limit, consolidateAfter=settings.consolidate_after,
-                            labels={}, taints=[])
-    disruption = next(obj for obj in objects if obj["kind"] == "NodePool")["spec"].get("disruption", {})
+    # Every NodePool of the app (the Spot one too) has the same spec.disruption.
+    disruption = node_pools(config.karpenter, name="x", labels={}, taints=[])[-1]["spec"].get("disruption", {})
     after = str(disruption.get("consolidateAfter", "0s"))
     budgets = tuple((str(budget["nodes"]), frozenset(budget.get("reasons", ())))
                     for budget in disruption.get("budgets", ())) or DEFAULT_BUDGETS

@@ -53,4 +53,5 @@ class ClusterAutoscalerStack(NestedStack):
             placement=system,
             expander=settings.expander,
             scale_down_unneeded_time=settings.scale_down_unneeded_time,
+            scale_down_utilization_percent=settings.scale_down_utilization_percent,
         )

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 from stacks import setting_bounds as bounds
 from stacks.instance_types import instance_type
-from stacks.quantities import MEMORY, memory_mib
+from stacks.quantities import CPU, MEMORY, cpu_millicores, memory_mib
 from stacks.setting_parsers import (
     ACCOUNT_ID,
     ConfigError,
@@ -27,12 +27,19 @@ from stacks.setting_parsers import (
     REGION_NAME,
     WORKLOAD_IDENTITIES,
     AMI_ALIAS,
+    CONSOLIDATION_POLICIES,
+    HEADROOM_MECHANISMS,
+    KEDA_FALLBACK_BEHAVIORS,
     availability_zones,
     boolean,
     capacity_types,
     choice,
+    blocks_all_disruption,
     cidrs,
     cluster_name,
+    disruption_budgets,
+    has_tolerance,
+    hpa_behavior,
     instance_types,
     kubernetes_version,
     log_types,
@@ -96,6 +103,17 @@ class KarpenterConfig:
     consolidate_after: str
     controller_cpu: str
     controller_memory: str
+    consolidation_policy: str
+    disruption_budgets: tuple[dict[str, Any], ...]  # empty: the NodePool's default (10 % of nodes)
+    expire_after: str
+    termination_grace_period: str | None  # None: wait for pods indefinitely (Karpenter's default)
+    spot_node_pool_weight: int
+    spot_to_spot_consolidation: bool
+
+    @property
+    def spot_node_pool(self) -> bool:
+        """Spot and on-demand both allowed: a Spot NodePool (weighted) in front of an on-demand fallback."""
+        return set(self.capacity_types) == {"spot", "on-demand"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,30 @@ class ClusterAutoscalerConfig:
     nodes: NodeGroupConfig  # the managed node group it scales (desired starts at min)
     expander: str
     scale_down_unneeded_time: str
+    scale_down_utilization_percent: int
+
+
+@dataclass(frozen=True)
+class HeadroomConfig:
+    """Spare capacity kept free for bursts: `slots` pods' worth of `cpu` and `memory` each."""
+
+    slots: int
+    cpu: str
+    memory: str
+    mechanism: str  # placeholder-pods or capacity-buffer
+
+
+@dataclass(frozen=True)
+class ScalingBehaviorConfig:
+    """The demos' HPA behaviours ({}: none, the chapter's manifests) and the ScaledObject's KEDA settings."""
+
+    php_apache: dict[str, Any]
+    podinfo: dict[str, Any]
+    keda: dict[str, Any]
+    keda_fallback_behavior: str
+    keda_initial_cooldown_period: int
+    keda_activation_threshold: int
+    keda_min_replicas: int
 
 
 @dataclass(frozen=True)
@@ -137,6 +179,8 @@ class AppConfig:
     cluster_autoscaler: ClusterAutoscalerConfig
     inflate_replicas: int
     tester_replicas: int
+    headroom: HeadroomConfig
+    scaling_behavior: ScalingBehaviorConfig
     enable_prometheus: bool
     enable_keda: bool
     prometheus: PrometheusConfig
@@ -211,11 +255,30 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "karpenterConsolidateAfter": bounds.KARPENTER_CONSOLIDATE_AFTER,
     "karpenterControllerCpu": bounds.KARPENTER_CONTROLLER_CPU,
     "karpenterControllerMemory": bounds.KARPENTER_CONTROLLER_MEMORY,
+    "karpenterConsolidationPolicy": lambda key, raw: choice(key, raw, CONSOLIDATION_POLICIES),
+    "karpenterDisruptionBudgets": disruption_budgets,
+    "karpenterExpireAfter": bounds.KARPENTER_EXPIRE_AFTER,
+    "karpenterTerminationGracePeriod": lambda key, raw: (
+        bounds.KARPENTER_TERMINATION_GRACE_PERIOD(key, raw) if str(raw).strip() else None),
+    "karpenterSpotNodePoolWeight": bounds.KARPENTER_NODE_POOL_WEIGHT,
+    "karpenterSpotToSpotConsolidation": boolean,
     "caNodeInstanceTypes": node_group_instance_types,
     "caNodeMinSize": bounds.CA_NODES_MIN,
     "caNodeMaxSize": bounds.CA_NODES_MAX,
     "clusterAutoscalerExpander": lambda key, raw: choice(key, raw, EXPANDERS),
     "clusterAutoscalerScaleDownUnneededTime": bounds.CA_SCALE_DOWN_UNNEEDED_TIME,
+    "clusterAutoscalerScaleDownUtilizationPercent": bounds.CA_SCALE_DOWN_UTILIZATION_PERCENT,
+    "headroom": bounds.HEADROOM_SLOTS,
+    "headroomCpu": bounds.HEADROOM_CPU,
+    "headroomMemory": bounds.HEADROOM_MEMORY,
+    "headroomMechanism": lambda key, raw: choice(key, raw, HEADROOM_MECHANISMS),
+    "phpApacheHpaBehavior": hpa_behavior,
+    "podinfoHpaBehavior": hpa_behavior,
+    "kedaHpaBehavior": hpa_behavior,
+    "kedaFallbackBehavior": lambda key, raw: choice(key, raw, KEDA_FALLBACK_BEHAVIORS),
+    "kedaInitialCooldownPeriod": bounds.KEDA_INITIAL_COOLDOWN,
+    "kedaActivationThreshold": bounds.KEDA_ACTIVATION_THRESHOLD,
+    "kedaMinReplicas": bounds.KEDA_MIN_REPLICAS,
     "inflateReplicas": bounds.DEMO_REPLICAS,
     "testerReplicas": bounds.DEMO_REPLICAS,
     "enablePrometheus": boolean,
@@ -263,11 +326,34 @@ DEFAULTS: dict[str, Any] = {
     "karpenterConsolidateAfter": "30s",
     "karpenterControllerCpu": "1",
     "karpenterControllerMemory": "1Gi",
+    # The chapter's ttlSecondsAfterEmpty: only empty nodes go.
+    "karpenterConsolidationPolicy": "WhenEmpty",
+    "karpenterDisruptionBudgets": [],
+    # The NodePool CRD's default (v1.14.1).
+    "karpenterExpireAfter": "720h",
+    "karpenterTerminationGracePeriod": "",
+    "karpenterSpotNodePoolWeight": 50,
+    "karpenterSpotToSpotConsolidation": False,
     "caNodeInstanceTypes": ["m5.large"],
     "caNodeMinSize": 1,
     "caNodeMaxSize": 5,
     "clusterAutoscalerExpander": "least-waste",
     "clusterAutoscalerScaleDownUnneededTime": "10m",
+    # Cluster Autoscaler's own default, 0.5 (cluster-autoscaler/config/const.go, 1.35.2).
+    "clusterAutoscalerScaleDownUtilizationPercent": 50,
+    "headroom": 0,
+    "headroomCpu": "1",
+    "headroomMemory": "1Gi",
+    "headroomMechanism": "placeholder-pods",
+    "phpApacheHpaBehavior": {},
+    "podinfoHpaBehavior": {},
+    "kedaHpaBehavior": {},
+    # KEDA's defaults (ScaledObject CRD 2.20.2): static fallback, no initial cooldown, activation at 0.
+    "kedaFallbackBehavior": "static",
+    "kedaInitialCooldownPeriod": 0,
+    "kedaActivationThreshold": 0,
+    # The chapter's minReplicaCount.
+    "kedaMinReplicas": 2,
     "inflateReplicas": 0,
     "testerReplicas": 0,
     "enablePrometheus": True,
@@ -348,6 +434,9 @@ def _build(v: dict[str, Any]) -> AppConfig:
         raise ConfigError(f"invalid setting availabilityZones={json.dumps(list(zones))}: "
                           f"every zone must be in region {v['region']}")
     _check_karpenter_limits(v)
+    _check_disruption(v)
+    _check_headroom(v)
+    _check_scaling_behavior(v)
     if v["endpointAccess"] != "public-and-private" and v["publicAccessCidrs"] != OPEN_TO_ALL:
         raise ConfigError(f"invalid setting publicAccessCidrs={json.dumps(list(v['publicAccessCidrs']))}: "
                           "CIDRs can be restricted only with endpointAccess=public-and-private "
@@ -401,6 +490,12 @@ def _build(v: dict[str, Any]) -> AppConfig:
             consolidate_after=v["karpenterConsolidateAfter"],
             controller_cpu=v["karpenterControllerCpu"],
             controller_memory=v["karpenterControllerMemory"],
+            consolidation_policy=v["karpenterConsolidationPolicy"],
+            disruption_budgets=v["karpenterDisruptionBudgets"],
+            expire_after=v["karpenterExpireAfter"],
+            termination_grace_period=v["karpenterTerminationGracePeriod"],
+            spot_node_pool_weight=v["karpenterSpotNodePoolWeight"],
+            spot_to_spot_consolidation=v["karpenterSpotToSpotConsolidation"],
         ),
         cluster_autoscaler=ClusterAutoscalerConfig(
             nodes=NodeGroupConfig(
@@ -409,9 +504,21 @@ def _build(v: dict[str, Any]) -> AppConfig:
             ),
             expander=v["clusterAutoscalerExpander"],
             scale_down_unneeded_time=v["clusterAutoscalerScaleDownUnneededTime"],
+            scale_down_utilization_percent=v["clusterAutoscalerScaleDownUtilizationPercent"],
         ),
         inflate_replicas=v["inflateReplicas"],
         tester_replicas=v["testerReplicas"],
+        headroom=HeadroomConfig(slots=v["headroom"], cpu=v["headroomCpu"], memory=v["headroomMemory"],
+                                mechanism=v["headroomMechanism"]),
+        scaling_behavior=ScalingBehaviorConfig(
+            php_apache=v["phpApacheHpaBehavior"],
+            podinfo=v["podinfoHpaBehavior"],
+            keda=v["kedaHpaBehavior"],
+            keda_fallback_behavior=v["kedaFallbackBehavior"],
+            keda_initial_cooldown_period=v["kedaInitialCooldownPeriod"],
+            keda_activation_threshold=v["kedaActivationThreshold"],
+            keda_min_replicas=v["kedaMinReplicas"],
+        ),
         enable_prometheus=v["enablePrometheus"],
         enable_keda=v["enableKeda"],
         prometheus=PrometheusConfig(
@@ -475,3 +582,65 @@ def _check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     """The context block of cdk.json: the user's settings plus the feature flags."""
     return dict(json.loads(path.read_text())["context"])
+
+
+def _check_disruption(v: dict[str, Any]) -> None:
+    """NodePool and Cluster Autoscaler settings that would fight each other."""
+    blocking = [budget for budget in v["karpenterDisruptionBudgets"] if blocks_all_disruption(budget)]
+    if blocking and v["karpenterExpireAfter"] != "Never":
+        raise ConfigError(f"invalid settings karpenterDisruptionBudgets={json.dumps(list(v['karpenterDisruptionBudgets']))} "
+                          f"with karpenterExpireAfter={v['karpenterExpireAfter']}: a budget of 0 nodes does not stop "
+                          "expiry (Karpenter v1 expires nodes regardless of budgets); set karpenterExpireAfter=Never, "
+                          "or allow some disruption")
+    spot = "spot" in v["karpenterCapacityTypes"]
+    if v["karpenterSpotToSpotConsolidation"] and not spot:
+        raise ConfigError("invalid setting karpenterSpotToSpotConsolidation=true: karpenterCapacityTypes has no spot, "
+                          "so there is no Spot node to replace")
+    if v["karpenterSpotToSpotConsolidation"] and v["karpenterConsolidationPolicy"] == "WhenEmpty":
+        raise ConfigError("invalid setting karpenterSpotToSpotConsolidation=true with karpenterConsolidationPolicy="
+                          "WhenEmpty: spot-to-spot consolidation replaces underutilized nodes, which WhenEmpty never "
+                          "consolidates; use WhenEmptyOrUnderutilized or Balanced")
+
+
+def _check_headroom(v: dict[str, Any]) -> None:
+    """Headroom that no node can hold, or that no autoscaler would provision, is rejected."""
+    slots, cpu, memory = v["headroom"], cpu_millicores(v["headroomCpu"]), memory_mib(v["headroomMemory"])
+    karpenter = v["nodeAutoscaler"] in ("karpenter", "both")
+    if v["headroomMechanism"] == "capacity-buffer" and not karpenter:
+        raise ConfigError(f"invalid setting headroomMechanism=capacity-buffer with nodeAutoscaler={v['nodeAutoscaler']}: "
+                          "the app enables the CapacityBuffer API on Karpenter only (Cluster Autoscaler's chart "
+                          "9.59.0 grants no access to capacitybuffers); use placeholder-pods")
+    if not slots:
+        return
+    if v["nodeAutoscaler"] == "none":
+        raise ConfigError(f"invalid setting headroom={slots}: with nodeAutoscaler=none nothing provisions nodes "
+                          "for headroom")
+    types_key = "karpenterInstanceTypes" if karpenter else "caNodeInstanceTypes"
+    largest = max((instance_type(name) for name in v[types_key]), key=lambda row: (row.vcpus, row.memory_mib))
+    if cpu > largest.vcpus * 1000 or memory > largest.memory_mib:
+        raise ConfigError(f"invalid settings headroomCpu={v['headroomCpu']} headroomMemory={v['headroomMemory']}: "
+                          f"one slot must fit one node, and the largest of {types_key} is {largest.name} "
+                          f"({largest.vcpus} vCPUs, {MEMORY.to_text(largest.memory_mib)})")
+    if karpenter:
+        limit_cpu, limit_memory, where = (v["karpenterCpuLimit"] * 1000, memory_mib(v["karpenterMemoryLimit"]),
+                                          "the NodePool's limits (karpenterCpuLimit, karpenterMemoryLimit)")
+    else:
+        limit_cpu, limit_memory = (v["caNodeMaxSize"] * largest.vcpus * 1000, v["caNodeMaxSize"] * largest.memory_mib)
+        where = f"caNodeMaxSize={v['caNodeMaxSize']} nodes of {largest.name}"
+    if slots * cpu > limit_cpu or slots * memory > limit_memory:
+        raise ConfigError(f"invalid setting headroom={slots}: {slots} slots of {v['headroomCpu']} CPU and "
+                          f"{v['headroomMemory']} need {CPU.to_text(slots * cpu)} CPU and "
+                          f"{MEMORY.to_text(slots * memory)}, more than {where} allow")
+
+
+def _check_scaling_behavior(v: dict[str, Any]) -> None:
+    """The configurable HPA tolerance is beta (on) from Kubernetes 1.35, alpha (off) in 1.33-1.34
+    (kubernetes/kubernetes pkg/features/kube_features.go, HPAConfigurableTolerance)."""
+    for key in ("phpApacheHpaBehavior", "podinfoHpaBehavior", "kedaHpaBehavior"):
+        if has_tolerance(v[key]) and v["kubernetesVersion"] in ("1.33", "1.34"):
+            raise ConfigError(f"invalid setting {key}={json.dumps(v[key])}: tolerance needs Kubernetes 1.35 or "
+                              f"later (HPAConfigurableTolerance is alpha and off in {v['kubernetesVersion']})")
+    if v["kedaActivationThreshold"] and v["kedaMinReplicas"]:
+        raise ConfigError(f"invalid setting kedaActivationThreshold={v['kedaActivationThreshold']} with "
+                          f"kedaMinReplicas={v['kedaMinReplicas']}: activation only decides scaling from and to "
+                          "zero; set kedaMinReplicas=0 to use it")

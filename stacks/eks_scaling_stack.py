@@ -92,11 +92,12 @@ class EksScalingStack(Stack):
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
             cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
+            hpa_behavior=config.scaling_behavior.php_apache,
         ))
         self.karpenter = self._capability(config.enable_karpenter, lambda: KarpenterStack(
             self, "Karpenter",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.karpenter,
-            versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
+            headroom=config.headroom, versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
             dedicated=config.enable_cluster_autoscaler,
         ), calls_aws=True)
         self.cluster_autoscaler = self._capability(config.enable_cluster_autoscaler, lambda: ClusterAutoscalerStack(
@@ -108,9 +109,11 @@ class EksScalingStack(Stack):
             self, "Prometheus",
             cluster=self.cluster, settings=config.prometheus, versions=self.versions,
             identity_type=self.identity_type, system=SYSTEM, demos=self._demos(),
+            hpa_behavior=config.scaling_behavior.podinfo,
         ), calls_aws=True)
         self.keda = self._capability(config.enable_keda, lambda: KedaStack(
             self, "Keda", cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
+            scaling=config.scaling_behavior,
         ))
         self.workloads = self._workloads()
         if verifier_account:
@@ -149,6 +152,8 @@ class EksScalingStack(Stack):
     def _workloads(self) -> NestedStack | None:
         """The demos of the node autoscalers deployed, and the load generators of the pod demos deployed."""
         node_autoscalers = [stack for stack in (self.karpenter, self.cluster_autoscaler) if stack]
+        headroom = self.config.headroom
+        placeholders = headroom.slots and headroom.mechanism == "placeholder-pods"
         loaded = [(stack, target) for stack, target in
                   ((self.metrics, PHP_APACHE_LOAD), (self.prometheus, PODINFO_LOAD), (self.keda, PODINFO_KEDA_LOAD))
                   if stack and self.config.load_generators]
@@ -159,6 +164,9 @@ class EksScalingStack(Stack):
             inflate_placement=KARPENTER_PLACEMENT if self.karpenter else None,
             tester_replicas=self.config.tester_replicas,
             tester_placement=Placement(CA_NODE_LABELS) if self.cluster_autoscaler else None,
+            # Headroom goes where the bursts go: where the pod demos run.
+            headroom=headroom if placeholders else None,
+            headroom_placement=self._demos(),
             load_targets=[target for _, target in loaded],
             load_placement=self._demos() if loaded else None,
         ))

@@ -6,10 +6,11 @@ from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.autoscaling_objects import capacity_buffer
 from cdk_constructs.karpenter import Karpenter
 from cdk_constructs.karpenter_node_pool import KarpenterNodePool
 from cdk_constructs.placement import Placement, tolerating
-from stacks.config import KarpenterConfig
+from stacks.config import HeadroomConfig, KarpenterConfig
 from stacks.controller_footprints import KARPENTER_REPLICAS
 from stacks.versions import VersionRow
 
@@ -31,6 +32,7 @@ class KarpenterStack(NestedStack):
         cluster: eks.ICluster,
         cluster_name: str,
         settings: KarpenterConfig,
+        headroom: HeadroomConfig,
         versions: VersionRow,
         identity_type: eks.IdentityType,
         system: Placement,
@@ -47,6 +49,10 @@ class KarpenterStack(NestedStack):
             controller_cpu=settings.controller_cpu,
             controller_memory=settings.controller_memory,
             replicas=KARPENTER_REPLICAS,
+            feature_gates={
+                "spotToSpotConsolidation": settings.spot_to_spot_consolidation,
+                "capacityBuffer": headroom.mechanism == "capacity-buffer",
+            },
         )
         self.node_pool = KarpenterNodePool(
             self, "NodePool",
@@ -55,14 +61,14 @@ class KarpenterStack(NestedStack):
             cluster_name=cluster_name,
             node_role_name=self.controller.node_role.role_name,
             security_group_id=cluster.cluster_security_group_id,
-            ami_alias=settings.ami_alias,
-            instance_types=settings.instance_types,
-            capacity_types=settings.capacity_types,
-            cpu_limit=settings.cpu_limit,
-            memory_limit=settings.memory_limit,
-            consolidate_after=settings.consolidate_after,
+            settings=settings,
             labels=NODE_LABELS,
             taints=[DEDICATED_TAINT] if dedicated else [],
         )
         # Deleted first on teardown: Karpenter, still running, terminates its nodes through finalizers.
         self.node_pool.node.add_dependency(self.controller.chart, self.controller.node_access)
+        if headroom.slots and headroom.mechanism == "capacity-buffer":
+            # After the controller (the CRD, and the gate on): deleted first, while Karpenter still runs.
+            buffer = eks.KubernetesManifest(self, "CapacityBuffer", cluster=cluster,
+                                            manifest=capacity_buffer(headroom, PLACEMENT))
+            buffer.node.add_dependency(self.controller.chart)

@@ -10,6 +10,7 @@ from cdk_constructs.keda import Keda
 from cdk_constructs.placement import Placement
 from cdk_constructs.podinfo import KedaScaledPodinfo
 from cdk_constructs.prometheus import SERVER_URL
+from stacks.config import ScalingBehaviorConfig
 from stacks.versions import PODINFO_IMAGE, VersionRow
 
 
@@ -23,9 +24,10 @@ class KedaStack(NestedStack):
         versions: VersionRow,
         system: Placement,
         demos: Placement,
+        scaling: ScalingBehaviorConfig,
     ) -> None:
         super().__init__(scope, construct_id, description="KEDA and the podinfo-keda ScaledObject demo")
         keda = Keda(self, "Keda", cluster=cluster, chart_version=versions.keda_chart, placement=system)
         KedaScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE.reference,
                           placement=demos.for_image(PODINFO_IMAGE.architectures), keda=keda.chart,
-                          prometheus_url=SERVER_URL)
+                          prometheus_url=SERVER_URL, settings=scaling)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
@@ -23,6 +25,7 @@ class MetricsStack(NestedStack):
         versions: VersionRow,
         system: Placement,
         demos: Placement,
+        hpa_behavior: Mapping[str, Any],
     ) -> None:
         super().__init__(scope, construct_id, description="metrics-server and the CPU-scaled php-apache demo")
         metrics_server = MetricsServer(
@@ -31,4 +34,5 @@ class MetricsStack(NestedStack):
             replicas=METRICS_SERVER_REPLICAS,
         )
         CpuScaledApp(self, "PhpApache", cluster=cluster, image=PHP_APACHE_IMAGE.reference,
-                     placement=demos.for_image(PHP_APACHE_IMAGE.architectures), metrics_api=metrics_server.chart)
+                     placement=demos.for_image(PHP_APACHE_IMAGE.architectures), metrics_api=metrics_server.chart,
+                     behavior=hpa_behavior)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
@@ -28,6 +30,7 @@ class PrometheusStack(NestedStack):
         identity_type: eks.IdentityType,
         system: Placement,
         demos: Placement,
+        hpa_behavior: Mapping[str, Any],
     ) -> None:
         super().__init__(scope, construct_id, description="Prometheus, prometheus-adapter and the podinfo HPA demo")
         csi = EbsCsiDriver(self, "EbsCsiDriver", cluster=cluster, identity_type=identity_type,
@@ -52,4 +55,4 @@ class PrometheusStack(NestedStack):
         )
         CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE.reference,
                                   placement=demos.for_image(PODINFO_IMAGE.architectures),
-                                  metrics_api=self.adapter.chart)
+                                  metrics_api=self.adapter.chart, behavior=hpa_behavior)

@@ -100,3 +100,17 @@ class Bounded:
         if text is None or not self.kind.pattern.match(text) or not self.accepts(self.kind.to_base(text)):
             raise ConfigError(f"invalid setting {key}={json.dumps(raw)}: {self.allowed}")
         return int(text) if self.kind is COUNT else text
+
+
+@dataclass(frozen=True)
+class BoundedOrNever(Bounded):
+    """A bounded duration that may also be `Never`, as Karpenter's NodePool durations may."""
+
+    @property
+    def allowed(self) -> str:
+        return super().allowed + ", or Never"
+
+    def __call__(self, key: str, raw: Any) -> Any:
+        if isinstance(raw, str) and raw.strip() == "Never":
+            return "Never"
+        return super().__call__(key, raw)

@@ -7,7 +7,7 @@ This module must not import aws-cdk-lib.
 from __future__ import annotations
 
 from stacks.instance_types import INSTANCE_TYPES
-from stacks.quantities import COUNT, CPU, DURATION, MEMORY, RETENTION, VOLUME, Bounded
+from stacks.quantities import COUNT, CPU, DURATION, MEMORY, RETENTION, VOLUME, Bounded, BoundedOrNever
 from stacks.setting_parsers import MAX_AVAILABILITY_ZONES
 
 NAT_GATEWAYS = Bounded(COUNT, 1, MAX_AVAILABILITY_ZONES, "one NAT gateway per availability zone at most")
@@ -60,3 +60,26 @@ EBS_GP3_VOLUME = Bounded(VOLUME, 1024, 64 * 1024 * 1024, "the sizes of a gp3 EBS
 ALERT_FOR = Bounded(DURATION, 60, 86400, "an alert waits at least a minute and at most a day")
 # Below half of a limit nothing is near it; 100 % fires only once the limit is reached.
 ALERT_LIMIT_PERCENT = Bounded(COUNT, 50, 100, "percent of the NodePool limit, from half to all of it")
+
+# NodePool template.spec.expireAfter: a Go duration or Never (the v1.14.1 CRD's pattern, default 720h).
+KARPENTER_EXPIRE_AFTER = BoundedOrNever(DURATION, 60, _GO_DURATION_MAX, "Karpenter parses a Go duration; "
+                                        "at least a minute, or nodes expire as they join")
+# terminationGracePeriod: a Go duration (no Never in the CRD's pattern); empty leaves it unset.
+KARPENTER_TERMINATION_GRACE_PERIOD = Bounded(DURATION, 0, _GO_DURATION_MAX, "Karpenter parses a Go duration")
+# NodePool spec.weight: 1-100 (the v1.14.1 CRD's minimum and maximum).
+KARPENTER_NODE_POOL_WEIGHT = Bounded(COUNT, 1, 100, "the NodePool CRD's weight range")
+# Cluster Autoscaler's --scale-down-utilization-threshold is a fraction (config/const.go default 0.5);
+# the setting is its percentage. A node at or below it may go (core/scaledown/eligibility/eligibility.go
+# isNodeAtOrBelowUtilizationThreshold, 1.35.2): 0 removes only empty nodes.
+CA_SCALE_DOWN_UTILIZATION_PERCENT = Bounded(COUNT, 0, 100, "percent of a node's allocatable requested")
+# Headroom: slots of a size, kept free by placeholder pods (or a CapacityBuffer's replicas).
+HEADROOM_SLOTS = Bounded(COUNT, 0, 150000, "Kubernetes supports up to 150,000 pods per cluster")
+HEADROOM_CPU = Bounded(CPU, 10, _LARGEST_CPU * 1000, "from 10m up to the largest instance type")
+HEADROOM_MEMORY = Bounded(MEMORY, 16, _LARGEST_MEMORY, "from 16Mi up to the largest instance type")
+# KEDA: initialCooldownPeriod is int32 seconds; minReplicaCount up to the ScaledObject's maxReplicaCount
+# (10, manifests/podinfo-scaledobject.yaml); activationThreshold in requests/s (the trigger's unit),
+# bounded by what one podinfo replica could ever be asked for at maxReplicaCount times its threshold.
+KEDA_INITIAL_COOLDOWN = Bounded(COUNT, 0, 2**31 - 1, "int32 seconds, the ScaledObject CRD's type")
+KEDA_MIN_REPLICAS = Bounded(COUNT, 0, 10, "up to the ScaledObject's maxReplicaCount of 10")
+KEDA_ACTIVATION_THRESHOLD = Bounded(COUNT, 0, 100, "requests/s; above 100 (maxReplicaCount x threshold) "
+                                                   "podinfo-keda would be at its maximum before it woke")

@@ -24,6 +24,13 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
 NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
 CAPACITY_TYPES = ("on-demand", "spot")
+# NodePool spec.disruption.consolidationPolicy (the v1.14.1 CRD's enum).
+CONSOLIDATION_POLICIES = ("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")
+# placeholder-pods: low-priority pause pods that real pods preempt; capacity-buffer: the alpha
+# CapacityBuffer API (autoscaling.x-k8s.io/v1beta1) that Karpenter 1.14 serves behind a feature gate.
+HEADROOM_MECHANISMS = ("placeholder-pods", "capacity-buffer")
+# ScaledObject spec.fallback.behavior (KEDA 2.20.2 CRD; scalingModifiers needs scalingModifiers, unused here).
+KEDA_FALLBACK_BEHAVIORS = ("static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower")
 # Expanders that need no extra configuration (priority needs a ConfigMap, price is GCE-only).
 EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
 OPEN_TO_ALL = ("0.0.0.0/0",)
@@ -209,3 +216,109 @@ def warning_ids(key: str, raw: Any) -> tuple[str, ...]:
         if item not in WARNING_IDS:
             raise _fail(key, raw, f"{item!r} is not a warning of this app; allowed: " + ", ".join(WARNING_IDS))
     return ids
+
+
+def _json_value(key: str, raw: Any, expected: type, noun: str) -> Any:
+    """A JSON value of one type, or from the CLI its JSON text."""
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise _fail(key, raw, f"expected {noun}") from None
+    if not isinstance(value, expected):
+        raise _fail(key, raw, f"expected {noun}")
+    return value
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+# autoscaling/v2 spec.behavior, as the API server validates it (kubernetes/kubernetes
+# pkg/apis/autoscaling/validation/validation.go: MaxPeriodSeconds 1800, MaxStabilizationWindowSeconds 3600,
+# policy values > 0, selectPolicy Max/Min/Disabled; tolerance a non-negative quantity).
+SELECT_POLICIES = ("Max", "Min", "Disabled")
+POLICY_TYPES = ("Pods", "Percent")
+_RULE_FIELDS = ("stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance")
+_TOLERANCE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+def _scaling_rules(key: str, raw: Any, direction: str, rules: Any) -> None:
+    where = f"behavior.{direction}"
+    if not isinstance(rules, dict):
+        raise _fail(key, raw, f"{where} must be an object")
+    unknown = sorted(set(rules) - set(_RULE_FIELDS))
+    if unknown:
+        raise _fail(key, raw, f"{where} has no field {unknown[0]}; allowed: " + ", ".join(_RULE_FIELDS))
+    if "stabilizationWindowSeconds" in rules and not _whole(rules["stabilizationWindowSeconds"], 0, 3600):
+        raise _fail(key, raw, f"{where}.stabilizationWindowSeconds must be a whole number of seconds from 0 to 3600")
+    if "selectPolicy" in rules and rules["selectPolicy"] not in SELECT_POLICIES:
+        raise _fail(key, raw, f"{where}.selectPolicy must be one of " + ", ".join(SELECT_POLICIES))
+    if "tolerance" in rules and not (isinstance(rules["tolerance"], str) and _TOLERANCE.match(rules["tolerance"])):
+        raise _fail(key, raw, f'{where}.tolerance must be a non-negative decimal as a string, e.g. "0.05"')
+    policies = rules.get("policies")
+    if policies is None:
+        return
+    if not isinstance(policies, list) or not policies:
+        raise _fail(key, raw, f"{where}.policies must be a non-empty list")
+    for policy in policies:
+        if (not isinstance(policy, dict) or set(policy) != {"type", "value", "periodSeconds"}
+                or policy["type"] not in POLICY_TYPES or not _whole(policy["value"], 1, 2**31 - 1)
+                or not _whole(policy["periodSeconds"], 1, 1800)):
+            raise _fail(key, raw, f"each of {where}.policies is {{type: Pods or Percent, value > 0, "
+                                  "periodSeconds 1-1800}")
+
+
+def hpa_behavior(key: str, raw: Any) -> dict[str, Any]:
+    """An HPA's spec.behavior ({}: none, the controller's defaults)."""
+    value = _json_value(key, raw, dict, "a JSON object: an HPA behavior with scaleUp and/or scaleDown")
+    unknown = sorted(set(value) - {"scaleUp", "scaleDown"})
+    if unknown:
+        raise _fail(key, raw, f"behavior has no field {unknown[0]}; allowed: scaleUp, scaleDown")
+    for direction, rules in value.items():
+        _scaling_rules(key, raw, direction, rules)
+    return value
+
+
+def has_tolerance(behavior: dict[str, Any]) -> bool:
+    return any("tolerance" in rules for rules in behavior.values())
+
+
+# NodePool spec.disruption.budgets as the v1.14.1 CRD accepts them (tests/reference/crds/karpenter-1.14.1).
+BUDGET_REASONS = ("Underutilized", "Empty", "Drifted")
+_BUDGET_NODES = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
+_BUDGET_DURATION = re.compile(r"^(([0-9]+(h|m))|([0-9]+h[0-9]+m))$")
+_CRON_MACRO = re.compile(r"^@(annually|yearly|monthly|weekly|daily|midnight|hourly)$")
+
+
+def disruption_budgets(key: str, raw: Any) -> tuple[dict[str, Any], ...]:
+    """Karpenter disruption budgets ([]: the NodePool's default, 10 % of its nodes)."""
+    budgets = _json_value(key, raw, list, "a JSON list of budgets such as [{\"nodes\": \"10%\"}]")
+    if len(budgets) > 50:
+        raise _fail(key, raw, "at most 50 budgets (the NodePool CRD's maxItems)")
+    for budget in budgets:
+        if not isinstance(budget, dict) or "nodes" not in budget:
+            raise _fail(key, raw, 'each budget is an object with "nodes" (a count or a percentage such as "10%")')
+        unknown = sorted(set(budget) - {"nodes", "schedule", "duration", "reasons"})
+        if unknown:
+            raise _fail(key, raw, f"a budget has no field {unknown[0]}; allowed: nodes, schedule, duration, reasons")
+        if not isinstance(budget["nodes"], str) or not _BUDGET_NODES.match(budget["nodes"]):
+            raise _fail(key, raw, 'a budget\'s nodes is a string: a count ("0", "3") or a percentage ("10%")')
+        if ("schedule" in budget) != ("duration" in budget):
+            raise _fail(key, raw, "a budget's schedule and duration go together")
+        if "schedule" in budget and not (isinstance(budget["schedule"], str) and (
+                _CRON_MACRO.match(budget["schedule"]) or len(budget["schedule"].split()) == 5)):
+            raise _fail(key, raw, 'a budget\'s schedule is a cron expression ("0 9 * * mon-fri") or a macro (@daily)')
+        if "duration" in budget and not (isinstance(budget["duration"], str) and _BUDGET_DURATION.match(budget["duration"])):
+            raise _fail(key, raw, 'a budget\'s duration is in hours and/or minutes ("8h", "1h30m")')
+        reasons = budget.get("reasons", [])
+        if not isinstance(reasons, list) or any(reason not in BUDGET_REASONS for reason in reasons) \
+                or len(set(reasons)) != len(reasons):
+            raise _fail(key, raw, "a budget's reasons are distinct ones of " + ", ".join(BUDGET_REASONS))
+    return tuple(budgets)
+
+
+def blocks_all_disruption(budget: dict[str, Any]) -> bool:
+    """A budget of zero nodes that is always active (no schedule) and covers every reason."""
+    return budget["nodes"] in ("0", "0%") and "schedule" not in budget and not budget.get("reasons")

@@ -9,8 +9,10 @@ from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.autoscaling_objects import placeholder_pods
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.placement import Placement
+from stacks.config import HeadroomConfig
 from stacks.versions import BUSYBOX_IMAGE, NGINX_IMAGE, PAUSE_IMAGE, Image
 
 
@@ -35,7 +37,7 @@ PODINFO_KEDA_LOAD = LoadTarget("PodinfoKedaLoad", "podinfo-keda", BUSYBOX_IMAGE,
 
 
 class WorkloadsStack(NestedStack):
-    """Placements are None for a demo whose node autoscaler is not deployed."""
+    """Placements are None for a demo whose node autoscaler is not deployed; headroom None: no placeholders."""
 
     def __init__(
         self,
@@ -47,6 +49,8 @@ class WorkloadsStack(NestedStack):
         inflate_placement: Placement | None,
         tester_replicas: int,
         tester_placement: Placement | None,
+        headroom: HeadroomConfig | None,
+        headroom_placement: Placement,
         load_targets: Sequence[LoadTarget],
         load_placement: Placement | None,
     ) -> None:
@@ -63,6 +67,9 @@ class WorkloadsStack(NestedStack):
                 manifest=load_manifest("tester", replicas=tester_replicas, image=NGINX_IMAGE.reference,
                                        **tester_placement.for_image(NGINX_IMAGE.architectures).pod_fields()),
             )
+        if headroom is not None:
+            eks.KubernetesManifest(self, "Headroom", cluster=cluster,
+                                   manifest=placeholder_pods(headroom, headroom_placement))
         for target in load_targets:
             assert load_placement, "load generators run where their demos run"
             eks.KubernetesManifest(

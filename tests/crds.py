@@ -18,7 +18,9 @@ from scripts.refresh_crds import OUT as CRDS, SOURCES, folder_name
 from stacks.versions import MATRIX
 
 # API group of a custom resource the app applies -> the chart whose CRDs define it.
-CHARTS = {"karpenter.sh": "karpenter", "karpenter.k8s.aws": "karpenter", "keda.sh": "keda"}
+# CapacityBuffer (autoscaling.x-k8s.io) is served by the CRD Karpenter's chart ships.
+CHARTS = {"karpenter.sh": "karpenter", "karpenter.k8s.aws": "karpenter", "autoscaling.x-k8s.io": "karpenter",
+          "keda.sh": "keda"}
 
 
 def is_custom(obj: dict[str, Any]) -> bool:

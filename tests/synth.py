@@ -30,6 +30,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "workloadIdentity": "irsa",
         "testerReplicas": "150",
         "loadGenerators": "true",
+        # Headroom as placeholder pods on Cluster Autoscaler's nodes, and its scale-down threshold.
+        "headroom": "2",
+        "headroomCpu": "500m",
+        "headroomMemory": "512Mi",
+        "clusterAutoscalerScaleDownUtilizationPercent": "40",
+        "podinfoHpaBehavior": '{"scaleDown": {"stabilizationWindowSeconds": 120, "selectPolicy": "Min", '
+                              '"policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}}',
     },
     "k8s-1.34-env-private": {
         "kubernetesVersion": "1.34",
@@ -54,6 +61,23 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "karpenterCapacityTypes": "on-demand,spot",
         "systemNodeInstanceTypes": "m7g.large,c7g.large",
         "endpointAccess": "public",
+        # Every scaling control that is not the chapter's: the alpha CapacityBuffer, a Spot NodePool in
+        # front of the on-demand one, Balanced consolidation with budgets, behaviours with tolerance (1.36).
+        "headroom": "4",
+        "headroomMechanism": "capacity-buffer",
+        "karpenterConsolidationPolicy": "Balanced",
+        "karpenterSpotToSpotConsolidation": "true",
+        "karpenterDisruptionBudgets": '[{"nodes": "20%", "reasons": ["Empty", "Drifted"]}, '
+                                      '{"nodes": "0", "schedule": "0 9 * * mon-fri", "duration": "8h"}]',
+        "karpenterExpireAfter": "168h",
+        "karpenterTerminationGracePeriod": "2h",
+        "karpenterSpotNodePoolWeight": "80",
+        "phpApacheHpaBehavior": '{"scaleUp": {"tolerance": "0.05"}, "scaleDown": {"stabilizationWindowSeconds": 60}}',
+        "kedaHpaBehavior": '{"scaleUp": {"policies": [{"type": "Pods", "value": 2, "periodSeconds": 30}]}}',
+        "kedaFallbackBehavior": "currentReplicasIfHigher",
+        "kedaInitialCooldownPeriod": "120",
+        "kedaMinReplicas": "0",
+        "kedaActivationThreshold": "1",
     },
 }
 

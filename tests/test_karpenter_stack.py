@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from tests.synth import chart_values, manifest_objects
+from tests.synth import chart_values, manifest_objects, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
 MANIFEST = "Custom::AWSCDK-EKS-KubernetesResource"
@@ -194,6 +194,8 @@ def test_node_pool_is_the_chapters_provisioner(karpenter):
     assert pool["template"]["spec"]["taints"] == []
     assert pool["limits"] == {"cpu": 1000, "memory": "1000Gi"}
     assert pool["disruption"] == {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "30s"}
+    assert pool["template"]["spec"]["expireAfter"] == "720h"  # the CRD's default, written out
+    assert "weight" not in pool and "terminationGracePeriod" not in pool["template"]["spec"]
 
 
 def test_ec2_node_class(karpenter):
@@ -208,10 +210,17 @@ def test_ec2_node_class(karpenter):
         "volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}}]
 
 
-def test_both_mode_taints_the_node_pool_and_allows_spot(synth):
-    pool = _node_pool_objects(synth("k8s-1.36-both-arm-public").nested("karpenter"))["NodePool"]["spec"]
-    assert pool["template"]["spec"]["taints"] == [{"key": "dedicated", "value": "karpenter", "effect": "NoSchedule"}]
-    assert pool["template"]["spec"]["requirements"][0]["values"] == ["on-demand", "spot"]
+def test_both_mode_taints_the_node_pools_and_puts_spot_in_front_of_on_demand(synth):
+    pools = {obj["metadata"]["name"]: obj["spec"] for obj in manifest_objects_by_name(
+        synth("k8s-1.36-both-arm-public").nested("karpenter")).values() for obj in [obj[1]]
+             if obj["kind"] == "NodePool"}
+    assert set(pools) == {"default", "spot"}
+    for pool in pools.values():
+        assert pool["template"]["spec"]["taints"] == [{"key": "dedicated", "value": "karpenter", "effect": "NoSchedule"}]
+        assert pool["template"]["spec"]["nodeClassRef"]["name"] == "default"
+    assert pools["spot"]["template"]["spec"]["requirements"][0]["values"] == ["spot"]
+    assert pools["default"]["template"]["spec"]["requirements"][0]["values"] == ["on-demand"]
+    assert pools["spot"]["weight"] == 80 and "weight" not in pools["default"]
 
 
 def test_order_service_account_and_crds_then_controller_then_node_pool(karpenter):

@@ -43,12 +43,14 @@ def test_custom_resources_validate_against_their_crds(synth, name):
     for obj in custom:
         crds.validate(obj, config.cluster.kubernetes_version)
     expected = ({"NodePool", "EC2NodeClass"} if config.enable_karpenter else set()) | (
-        {"ScaledObject"} if config.enable_keda else set())
+        {"ScaledObject"} if config.enable_keda else set()) | (
+        {"CapacityBuffer"} if config.headroom.slots and config.headroom.mechanism == "capacity-buffer" else set())
     assert {obj["kind"] for obj in custom} == expected
 
 
 # Every custom kind the app applies, by API version: each row's pinned CRDs must define it.
-APPLIED = {("karpenter.sh/v1", "NodePool"), ("karpenter.k8s.aws/v1", "EC2NodeClass"), ("keda.sh/v1alpha1", "ScaledObject")}
+APPLIED = {("karpenter.sh/v1", "NodePool"), ("karpenter.k8s.aws/v1", "EC2NodeClass"), ("keda.sh/v1alpha1", "ScaledObject"),
+           ("autoscaling.x-k8s.io/v1beta1", "CapacityBuffer")}
 
 
 @pytest.mark.parametrize("version", list(MATRIX))

@@ -12,7 +12,9 @@ from planner.simulation import PlanError, Simulation
 from stacks.config import parse_config
 from tests.context import with_defaults
 
-CONFIG = parse_config(with_defaults({"nodeAutoscaler": "both"}))
+# podinfo-keda from one replica, so that the chapter's burst starts a pod of it (at its minimum of 2,
+# the burst needs no new pod, and its PodDisruptionBudget keeps Cluster Autoscaler from evicting both).
+CONFIG = parse_config(with_defaults({"nodeAutoscaler": "both", "kedaMinReplicas": 1}))
 
 
 def test_every_latency_has_an_ordered_range_and_a_source():
