@@ -78,6 +78,7 @@ def test_chart_values(irsa):
         "k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/eks-scaling", f"eks:nodegroup-name={nodegroup_name(irsa)}"]}
     assert values["extraArgs"] == {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False,
                                    "expander": "least-waste", "scale-down-unneeded-time": "10m",
+                                   "scale-down-utilization-threshold": 0.4, "expendable-pods-priority-cutoff": -10,
                                    "emit-per-nodegroup-metrics": True}
     assert values["podAnnotations"] == {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"}
     assert values["nodeSelector"] == {"role": "system"}

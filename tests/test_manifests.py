@@ -42,7 +42,7 @@ def test_unused_value_is_an_error(manifest_dir):
 
 def test_php_apache_manifests_need_exactly_their_values():
     objects = load_manifest("php-apache", namespace="demo", image="example:1", nodeSelector={}, tolerations=[])
-    assert [obj["kind"] for obj in objects] == ["Namespace", "Deployment", "Service"]
+    assert [obj["kind"] for obj in objects] == ["Namespace", "Deployment", "Service", "PodDisruptionBudget"]
     deployment = objects[1]
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
     container = deployment["spec"]["template"]["spec"]["containers"][0]

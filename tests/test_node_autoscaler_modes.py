@@ -28,7 +28,7 @@ def _deployments(result) -> dict[str, dict]:
     manifests = result.nested("workloads").find_resources(MANIFEST)
     return {obj["metadata"]["name"] if obj["metadata"]["namespace"] == "default"
             else f'{obj["metadata"]["namespace"]}/{obj["metadata"]["name"]}': obj
-            for resource in manifests.values() for obj in manifest_objects(resource)}
+            for resource in manifests.values() for obj in manifest_objects(resource) if obj["kind"] == "Deployment"}
 
 
 def test_inflate_demo_runs_only_on_karpenter_nodes(default):
