@@ -234,3 +234,23 @@ def _cluster(version: str) -> Templates:
 ])
 def test_cluster_versions_move_up_one_minor_at_a_time(old, new, finding):
     assert Update(_cluster(old), _cluster(new)).findings() == ([f"Parent/Cluster: {finding}"] if finding else [])
+
+
+def _zones_change(zone: str, name: str) -> Templates:
+    """A parent whose subnet moves zone (create-only), and a nested node group on it through a parameter."""
+    subnet = {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24",
+                                                         "AvailabilityZone": zone}}
+    stack = {"Type": "AWS::CloudFormation::Stack", "Metadata": {"nested": "Nested.nested.template.json"},
+             "Properties": {"TemplateURL": "https://s3/x.json", "Parameters": {"SubnetRef": {"Ref": "Subnet"}}}}
+    group = {"Type": "AWS::EKS::Nodegroup", "Properties": {
+        "ClusterName": "eks-scaling", "NodeRole": "arn:aws:iam::111122223333:role/node", "NodegroupName": name,
+        "Subnets": [{"Ref": "SubnetRef"}], "ScalingConfig": {"MinSize": 1, "DesiredSize": 1, "MaxSize": 2}}}
+    return {"Parent.template.json": {"Resources": {"Subnet": subnet, "Stack": stack}},
+            "Nested.nested.template.json": {"Parameters": {"SubnetRef": {"Type": "String"}},
+                                            "Resources": {"Group": group}}}
+
+
+def test_a_replacement_reaches_resources_that_reference_it_across_nested_stacks():
+    (finding,) = Update(_zones_change("eu-west-1a", "workers"), _zones_change("eu-west-1c", "workers")).findings()
+    assert finding.startswith("Nested/Group (AWS::EKS::Nodegroup): create-only Subnets changed")
+    assert not Update(_zones_change("eu-west-1a", "workers-1"), _zones_change("eu-west-1c", "workers-2")).findings()
