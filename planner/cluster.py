@@ -155,7 +155,11 @@ class Cluster:
         self.nodes: list[Node] = []
         self.groups: dict[str, list[Node]] = {group: [] for group in GROUPS}
         self.in_flight: dict[Node, None] = {}
-        self.states = {spec.name: WorkloadState(spec) for spec in workloads}
+        # The scheduling queue's order: higher priority first (kube-scheduler's PrioritySort).
+        self.states = {spec.name: WorkloadState(spec)
+                       for spec in sorted(workloads, key=lambda spec: -spec.priority)}
+        self.preemptions = 0  # pods preempted for higher-priority ones
+        self.disrupted = 0  # workload pods evicted from nodes being removed (consolidation, scale-down)
         self.pending_total = 0
         self.ready_events: list[tuple[float, int, Pod, Node]] = []  # (ready at, tie-break, pod, its node)
         self.launches: list[tuple[float, int, Node]] = []  # (ready at, tie-break, node)
@@ -209,12 +213,17 @@ class Cluster:
     def evict_all(self, node: Node) -> None:
         """Evict the node's pods: each one's ReplicaSet replacement goes Pending."""
         for pod in list(node.residents):
-            self._unbind(pod)
-            pod.started = pod.ready_at = None
-            pod.created = self.now
-            state = self.states[pod.workload.name]
-            state.pending[pod] = None
-            self.pending_total += 1
+            if pod.workload.priority >= 0:  # a workload's pod, not a headroom placeholder
+                self.disrupted += 1
+            self._requeue(pod)
+
+    def _requeue(self, pod: Pod) -> None:
+        """An evicted pod: its ReplicaSet's replacement (the same Pod object, reset) goes Pending."""
+        self._unbind(pod)
+        pod.started = pod.ready_at = None
+        pod.created = self.now
+        self.states[pod.workload.name].pending[pod] = None
+        self.pending_total += 1
 
     def next_event(self) -> float:
         """The next node to turn Ready or pod to pass its readiness probe."""
@@ -322,7 +331,8 @@ class Cluster:
         node.last_pod_event = self.now
         self.changes += 1
         pod.node, pod.started = node, self.now
-        pod.ready_at = self.now + self.jitter(self.latencies[f"{spec.name}-pod-ready"])
+        # A headroom placeholder has no latency of its own: nothing waits for it to be Ready.
+        pod.ready_at = self.now + self.jitter(self.latencies.get(f"{spec.name}-pod-ready", 0.0))
         del state.pending[pod]
         self.pending_total -= 1
         heapq.heappush(self.ready_events, (pod.ready_at, next(self.counter), pod, node))
@@ -353,6 +363,8 @@ class Cluster:
                 continue  # nothing gained room since its pods last did not fit
             self._place(state)
             if state.pending:
+                self._preempt(state)
+            if state.pending:
                 self.blocked[name] = version
             self._trim_reservations(state)
 
@@ -372,6 +384,47 @@ class Cluster:
             self._bind(next(iter(state.pending)), node)
             if node.fits(cpu, memory):
                 heapq.heappush(candidates, (*score(node), node))
+
+
+    def _preempt(self, state: WorkloadState) -> None:
+        """kube-scheduler's preemption (pkg/scheduler/framework/plugins/defaultpreemption): a pending pod
+        that fits nowhere takes a Ready node where evicting lower-priority pods makes room, the fewest
+        victims first. The victims' controller recreates them Pending (headroom's placeholders), and a
+        grace period of 0 makes the eviction immediate."""
+        cpu, memory = state.spec.cpu_request, state.spec.memory_request
+        lower = [other for other in self.states.values() if other.spec.priority < state.spec.priority]
+        if not lower:
+            return
+        for node in [node for group in GROUPS if group in state.spec.groups for node in self.groups[group]
+                     if node.ready_at <= self.now and not node.cordoned]:
+            while state.pending:
+                victims = _victims(node, lower, cpu, memory)
+                if victims is None:
+                    break
+                for victim in victims:
+                    self._requeue(victim)
+                    self.preemptions += 1
+                self._bind(next(iter(state.pending)), node)
+            if not state.pending:
+                return
+
+
+def _victims(node: Node, lower: list[WorkloadState], cpu: float, memory: float) -> list[Pod] | None:
+    """The fewest lower-priority pods on the node whose eviction lets a pod of (cpu, memory) fit; None if
+    evicting all of them would not."""
+    if node.fits(cpu, memory):
+        return []
+    names = {state.spec.name for state in lower}
+    candidates = [pod for pod in node.residents if pod.workload.name in names]
+    chosen: list[Pod] = []
+    free_cpu, free_memory = node.cpu - node.used_cpu, node.memory - node.used_memory
+    for pod in candidates:
+        chosen.append(pod)
+        free_cpu += pod.workload.cpu_request
+        free_memory += pod.workload.memory_request
+        if free_cpu + 1e-9 >= cpu and free_memory + 1e-9 >= memory and node.pods - len(chosen) < node.max_pods:
+            return chosen
+    return None
 
 
 def fill(shape: Shape, waiting: list[WorkloadState], need: dict[str, int]) -> dict[str, int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import re
 
-from cdk_constructs.autoscaling_objects import hpa, node_pools, scaled_object
+from cdk_constructs.autoscaling_objects import PLACEHOLDER_PRIORITY, hpa, node_pools, scaled_object
 from cdk_constructs.manifests import load_manifest
 from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE
 from planner import assumptions as A
@@ -51,8 +51,10 @@ class Workload:
     memory_request: float  # GiB
     cpu_limit: float | None
     groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca
-    autoscaling: Autoscaling | None  # None: replicas come from the scenario
+    autoscaling: Autoscaling | None  # None: replicas come from the scenario (or `replicas`)
     eviction: Eviction = Eviction()
+    priority: int = 0  # the pod priority; the scheduler preempts lower-priority pods for it
+    replicas: int | None = None  # a fixed replica count (headroom's placeholders), not the scenario's
 
 
 def quantity(value: str | int | float | None, *, memory: bool) -> float:
@@ -171,11 +173,28 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           spec["fallback"].get("behavior", "static"),
                                           float(spec.get("initialCooldownPeriod", 0))),
                               _eviction("podinfo", **values)))
+    if config.headroom.slots and config.node_autoscaler != "none":
+        found.append(headroom(config, general))
     if config.enable_karpenter:
         found.append(node_demo("inflate"))
     if config.enable_cluster_autoscaler:
         found.append(node_demo("tester"))
     return found
+
+
+HEADROOM = "headroom"
+
+
+def headroom(config: AppConfig, groups: set[str]) -> Workload:
+    """The headroom slots, where the pod demos run. Placeholder pods and a CapacityBuffer plan alike: the
+    placeholders are preempted the moment a workload needs their room (their grace period is 0) and go
+    Pending, so the node autoscaler provisions them again; a CapacityBuffer's virtual pods are capacity
+    Karpenter keeps free in the same way, with no pod to preempt."""
+    (template,) = load_manifest("headroom-pod", image="x", cpu=config.headroom.cpu, memory=config.headroom.memory,
+                                nodeSelector={}, tolerations=[])
+    requests = template["spec"]["containers"][0]["resources"]["requests"]
+    return Workload(HEADROOM, quantity(requests["cpu"], memory=False), quantity(requests["memory"], memory=True),
+                    None, frozenset(groups), None, priority=PLACEHOLDER_PRIORITY, replicas=config.headroom.slots)
 
 
 # The node demos and the node group each is pinned to (inflate.yaml: type=karpenter; tester: ca-workers).

@@ -84,6 +84,8 @@ class Simulation:
         for state in self.states.values():
             if state.spec.autoscaling:
                 replicas = self.pod_autoscaling.start(state)
+            elif state.spec.replicas is not None:
+                replicas = state.spec.replicas
             else:
                 replicas = int(self.cursors[state.spec.name].at(0.0))
             cluster.scale_to(state, replicas)
@@ -225,7 +227,11 @@ class Simulation:
                 "peak_nodes": int(max(self.series["nodes"], default=0)),
                 "node_hours": hours,
                 "cost_usd": round(cost, 2),
-                "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()), 1),
+                # The workloads' pods only: a Pending headroom placeholder is headroom being rebuilt.
+                "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()
+                                                 if s.spec.priority >= 0), 1),
+                "placeholders_preempted": self.cluster.preemptions,
+                "pods_disrupted": self.cluster.disrupted,
             },
         }
 
