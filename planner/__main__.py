@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner import assumptions as A
-from planner import comparison, inputs, observe_cli
+from planner import comparison, inputs, observe_cli, sweep
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
@@ -81,6 +81,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    sweep.add_arguments(parser)
     observe_cli.add_arguments(parser)
     return parser.parse_args(argv)
 
@@ -88,7 +89,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def _runs(args: argparse.Namespace) -> list[Run]:
     """The settings run (cdk.json and -c), then one run per --compare, each changing it."""
     overrides = _pairs(args.context, "-c")
-    base = {**_settings_file(args.cdk_json or settings.CDK_JSON), "pipeline": {}, **overrides}
+    base = _base(args)
     runs = [Run(" ".join(["settings", *(f"{k}={v}" for k, v in overrides.items())]), parse_config(base))]
     for text in args.compare:
         changed = _pairs(text.split(), "--compare")
@@ -99,6 +100,11 @@ def _runs(args: argparse.Namespace) -> list[Run]:
             raise InputError(f"--compare {label!r} is given twice")
         runs.append(Run(label, parse_config({**base, **changed})))
     return runs
+
+
+def _base(args: argparse.Namespace) -> dict:
+    """The settings every run starts from: cdk.json's, then -c."""
+    return {**_settings_file(args.cdk_json or settings.CDK_JSON), "pipeline": {}, **_pairs(args.context, "-c")}
 
 
 def _settings_file(path: Path) -> dict:
@@ -126,14 +132,44 @@ def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:
     return scenario
 
 
+def _check_plot(args: argparse.Namespace) -> None:
+    if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
+        raise InputError("the plot needs matplotlib, which is not installed: "
+                         "pip install -r requirements-plan.txt, or pass --no-plot")
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    """--sweep: one row per combination of the swept settings, typical latencies (and --latency)."""
+    if args.compare or args.latency_range:
+        raise InputError("--sweep plans its own combinations: leave out --compare and --latency-range")
+    step = inputs.step_seconds(args.step)
+    swept = sweep.axes(args.sweep)
+    scenario = _scenario(args, step)
+    prices = inputs.prices(args.prices) if args.prices else None
+    _check_plot(args)
+    out = inputs.output_folder(args.out)
+    options = dict(seed=args.seed, step=step, prices=prices, record_every=max(step, min(60.0, scenario.duration / 2000)),
+                   latencies={**A.latency_sets()[TYPICAL], **inputs.latencies(args.latency)})
+    try:
+        table, written = sweep.run(swept, _base(args), scenario, out, plot=not args.no_plot, options=options,
+                                   progress=None if args.quiet else lambda label: print(f"planning {label}",
+                                                                                         file=sys.stderr))
+    except OSError as error:
+        raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
+    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
+          "typical latencies; time to capacity p50/p95 over each rise of the load; * on the Pareto front "
+          "(cost against the workloads' mean p95)")
+    print(table)
+    print("wrote " + ", ".join(str(path) for path in written))
+    sys.stdout.flush()
+
+
 def _plan(args: argparse.Namespace) -> None:
     step = inputs.step_seconds(args.step)
     runs = _runs(args)
     scenario = _scenario(args, step)
     prices = inputs.prices(args.prices) if args.prices else None
-    if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
-        raise InputError("the plot needs matplotlib, which is not installed: "
-                         "pip install -r requirements-plan.txt, or pass --no-plot")
+    _check_plot(args)
     out = inputs.output_folder(args.out)
     selection = comparison.select({run.label: run.config for run in runs}, scenario)
     fixed = {**observe_cli.calibrated(args), **inputs.latencies(args.latency)}
@@ -180,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         if args.calibrate or args.replay:
             observe_cli.run(args, _runs(args)[0].config)
+        elif args.sweep:
+            _sweep(args)
         else:
             _plan(args)
     except (InputError, ConfigError, S.ScenarioError, PlanError, *observe_cli.ERRORS) as error:
