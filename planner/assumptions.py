@@ -9,12 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-# DaemonSets on every node (aws-node, kube-proxy, eks-pod-identity-agent, ebs-csi-node,
-# prometheus-node-exporter): their chart and add-on default requests, summed.
-DAEMONSET_CPU = 0.2
-DAEMONSET_MEMORY_GIB = 0.3
-DAEMONSET_PODS = 5
-
 # Controller periods and defaults the planner models exactly (not latencies: upstream constants/flags).
 KARPENTER_BATCH_IDLE = 1.0  # settings.batchIdleDuration
 KARPENTER_BATCH_MAX = 10.0  # settings.batchMaxDuration
@@ -76,8 +70,5 @@ METRICS_SERVER_RESOLUTION = 15.0  # chart default --metric-resolution=15s
 # The chapter's load generators, as request rates: busybox `wget` every 10 ms against php-apache
 # (bounded by its latency) and curl loops against podinfo (the chapter's HPA saw ~19 requests/s).
 CHAPTER_RATES = {"php-apache": 50.0, "podinfo": 20.0, "podinfo-keda": 20.0}
-
-# metrics-server's chart requests (100m, 200Mi) for each of its 2 replicas; Karpenter's come from settings.
-METRICS_SERVER_REQUESTS = (0.1, 0.2)
 
 # Spot capacity is priced at the on-demand price: a plan should not count on spot discounts.

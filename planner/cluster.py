@@ -39,7 +39,8 @@ def next_multiple(now: float, period: float) -> float:
 class Shape:
     """What a node of one instance type offers pods, as Karpenter v1.14.1 computes it for AL2023
     (aws/karpenter-provider-aws pkg/providers/instancetype/types.go: memory(), kubeReservedResources(),
-    evictionThreshold(); no system-reserved by default), minus the DaemonSets' requests."""
+    evictionThreshold(); no system-reserved by default), minus the DaemonSets' requests
+    (stacks/controller_footprints.py)."""
 
     cpu: float  # cores
     memory: float  # GiB
@@ -48,13 +49,14 @@ class Shape:
     capacity_memory: float  # GiB after the VM overhead
 
     @classmethod
-    def of(cls, spec: InstanceType) -> "Shape":
+    def of(cls, spec: InstanceType, daemonsets: tuple[float, float, int]) -> "Shape":
         memory_mib = spec.memory_mib - (GRAVITON_RESERVED_MIB if spec.architecture == "arm64" else 0)
         capacity_mib = memory_mib - math.ceil(memory_mib * VM_MEMORY_OVERHEAD_PERCENT)
         allocatable_mib = capacity_mib - kube_reserved_memory_mib(spec.max_pods) - EVICTION_HARD_MEMORY_MIB
         cpu = spec.vcpus - kube_reserved_cpu_millicores(spec.vcpus) / 1000
-        return cls(cpu - A.DAEMONSET_CPU, allocatable_mib / 1024 - A.DAEMONSET_MEMORY_GIB,
-                   spec.max_pods - A.DAEMONSET_PODS, float(spec.vcpus), capacity_mib / 1024)
+        ds_cpu, ds_memory, ds_pods = daemonsets
+        return cls(cpu - ds_cpu, allocatable_mib / 1024 - ds_memory, spec.max_pods - ds_pods, float(spec.vcpus),
+                   capacity_mib / 1024)
 
     def room(self, cpu: float, memory: float, pods: int = 0, used_cpu: float = 0.0, used_memory: float = 0.0) -> int:
         """How many more pods of these requests fit next to what is used."""
@@ -148,9 +150,10 @@ class Cluster:
     """Nodes and pods at the current time `now`, which the simulation loop advances."""
 
     def __init__(self, types: dict[str, InstanceType], prices: dict[str, float], workloads: list[Workload],
-                 rng: random.Random, latencies: dict[str, float]) -> None:
+                 rng: random.Random, latencies: dict[str, float], daemonsets: tuple[float, float, int]) -> None:
         self.types, self.prices, self.rng, self.latencies = types, prices, rng, latencies
-        self.shapes = {name: Shape.of(spec) for name, spec in types.items()}
+        self.daemonsets = daemonsets  # (cores, GiB, pods) on every node
+        self.shapes = {name: Shape.of(spec, daemonsets) for name, spec in types.items()}
         self.now = 0.0
         self.nodes: list[Node] = []
         self.groups: dict[str, list[Node]] = {group: [] for group in GROUPS}

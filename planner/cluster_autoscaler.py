@@ -85,7 +85,7 @@ class ClusterAutoscaler:
         destinations: set[Node] = set()
         planned: dict[Node, list[float]] = {}  # room taken on destinations by this pass
         for node in ready:
-            if node in destinations or _utilization(node) >= A.CA_SCALE_DOWN_UTILIZATION:
+            if node in destinations or _utilization(node, cluster.daemonsets) >= A.CA_SCALE_DOWN_UTILIZATION:
                 continue
             moves = self._moves(node, removable | {node}, planned)
             if moves is None:
@@ -144,11 +144,11 @@ class ClusterAutoscaler:
             del self.unneeded[node]
 
 
-def _utilization(node: Node) -> float:
+def _utilization(node: Node, daemonsets: tuple[float, float, int]) -> float:
     """Requests over allocatable, the larger of CPU and memory, DaemonSets included
     (--ignore-daemonsets-utilization=false; simulator/utilization)."""
-    return max((node.used_cpu + A.DAEMONSET_CPU) / (node.cpu + A.DAEMONSET_CPU),
-               (node.used_memory + A.DAEMONSET_MEMORY_GIB) / (node.memory + A.DAEMONSET_MEMORY_GIB))
+    cpu, memory, _ = daemonsets
+    return max((node.used_cpu + cpu) / (node.cpu + cpu), (node.used_memory + memory) / (node.memory + memory))
 
 
 def _disruptions_allowed(state: WorkloadState) -> float:

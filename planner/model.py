@@ -13,6 +13,7 @@ from cdk_constructs.prometheus_queries import REQUESTS_PER_SECOND_RULE
 from planner import assumptions as A
 from planner.hpa_scaling import Behavior, Policy, ScalingRules
 from stacks.config import AppConfig
+from stacks.controller_footprints import daemonsets, system_controllers
 
 
 
@@ -234,16 +235,25 @@ def node_pool_disruption(config: AppConfig) -> Disruption:
                       None if after == "Never" else duration_seconds(after), budgets)
 
 
-def system_pods(config: AppConfig) -> list[tuple[str, float, float]]:
-    """Controllers with requests that run on the system nodes: (name, cores, GiB)."""
-    pods = []
-    if config.enable_metrics_server:
-        pods += [("metrics-server", *A.METRICS_SERVER_REQUESTS)] * 2
-    if config.enable_karpenter:
-        cpu = quantity(config.karpenter.controller_cpu, memory=False)
-        memory = quantity(config.karpenter.controller_memory, memory=True)
-        pods += [("karpenter", cpu, memory)] * 2
-    return pods
+@dataclass(frozen=True)
+class SystemPod:
+    name: str
+    cpu: float  # cores
+    memory: float  # GiB
+    one_per_node: bool
+
+
+def system_pods(config: AppConfig) -> list[SystemPod]:
+    """Every controller replica pinned to the system nodes (stacks/controller_footprints.py)."""
+    return [SystemPod(f.name, f.cpu_millicores / 1000, f.memory_mib / 1024, f.one_per_node)
+            for f in system_controllers(config) for _ in range(f.replicas)]
+
+
+def daemonset_overhead(config: AppConfig) -> tuple[float, float, int]:
+    """(cores, GiB, pods) the DaemonSets take on every node (stacks/controller_footprints.py)."""
+    found = daemonsets(config)
+    return (sum(f.cpu_millicores * f.replicas for f in found) / 1000,
+            sum(f.memory_mib * f.replicas for f in found) / 1024, sum(f.replicas for f in found))
 
 
 def duration_seconds(duration: str) -> float:

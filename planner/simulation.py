@@ -20,7 +20,7 @@ from planner.hpa import Release
 from planner.karpenter import Karpenter
 from planner.keda import Keda
 from planner.metrics_pipeline import MetricsPipeline
-from planner.model import Workload, system_pods, workloads
+from planner.model import Workload, daemonset_overhead, system_pods, workloads
 from planner.pod_autoscaling import PodAutoscaling
 from planner.scenario import RATE_WORKLOADS, Scenario
 from stacks.config import AppConfig
@@ -51,7 +51,8 @@ class Simulation:
         self.types = _instance_types(config)
         self.prices = _prices(self.types, config.region or DEFAULT_PRICE_REGION, prices or {})
         specs = workloads(config) if workload_specs is None else workload_specs
-        self.cluster = Cluster(self.types, self.prices, specs, random.Random(seed), _latencies(latencies or {}))
+        self.cluster = Cluster(self.types, self.prices, specs, random.Random(seed), _latencies(latencies or {}),
+                               daemonset_overhead(config))
         self.states = self.cluster.states
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
@@ -74,13 +75,16 @@ class Simulation:
             nodes = config.cluster_autoscaler.nodes
             for _ in range(nodes.desired_size):
                 cluster.new_node(nodes.instance_types[0], "ca", 0.0)
-        for name, cpu, memory in system_pods(config):
-            node = min((n for n in cluster.nodes if n.group == "system" and n.fits(cpu, memory)),
-                       key=lambda n: n.used_cpu / n.cpu, default=None)
+        placed: dict[str, set] = {}
+        for pod in system_pods(config):
+            taken = placed.setdefault(pod.name, set())
+            node = min((n for n in cluster.groups["system"] if n.fits(pod.cpu, pod.memory)
+                        and not (pod.one_per_node and n in taken)), key=lambda n: n.used_cpu / n.cpu, default=None)
             if node is None:
-                raise PlanError(f"the system node group cannot hold the controller {name} "
-                                f"({cpu:g} cores, {memory:g} GiB): raise systemNodeDesiredSize or its instance types")
-            node.take(cpu, memory)
+                raise PlanError(f"the system node group cannot hold the controller {pod.name} ({pod.cpu:g} cores, "
+                                f"{pod.memory:g} GiB): raise systemNodeDesiredSize or its instance types")
+            node.take(pod.cpu, pod.memory)
+            taken.add(node)
         for state in self.states.values():
             if state.spec.autoscaling:
                 replicas = self.pod_autoscaling.start(state)

@@ -7,13 +7,13 @@ import math
 
 import pytest
 
-from planner import assumptions as A
 from planner import karpenter as K
 from planner import scenario as S
 from planner.cluster import Shape
-from planner.model import Disruption
+from planner.model import Disruption, daemonset_overhead
 from planner.simulation import Simulation
 from stacks.config import parse_config
+from stacks.controller_footprints import daemonsets
 from stacks.instance_types import instance_type
 from tests.context import with_defaults
 
@@ -40,11 +40,20 @@ def series(result, key):
     ("c7g.large", 2 - 0.070, 4032 - 303 - (11 * 29 + 255) - 100, 4032 - 303),  # arm64: 64 MiB less
 ])
 def test_a_node_offers_what_karpenter_schedules_against(kind, cores, mib, capacity_mib):
-    shape = Shape.of(instance_type(kind))
-    assert shape.cpu == pytest.approx(cores - A.DAEMONSET_CPU)
-    assert shape.memory == pytest.approx(mib / GIB - A.DAEMONSET_MEMORY_GIB)
+    daemonsets = daemonset_overhead(parse_config(with_defaults({})))
+    shape = Shape.of(instance_type(kind), daemonsets)
+    assert shape.cpu == pytest.approx(cores - daemonsets[0])
+    assert shape.memory == pytest.approx(mib / GIB - daemonsets[1])
     assert shape.capacity_memory == pytest.approx(capacity_mib / GIB)
-    assert shape.max_pods == instance_type(kind).max_pods - A.DAEMONSET_PODS
+    assert shape.max_pods == instance_type(kind).max_pods - daemonsets[2]
+
+
+def test_the_daemonsets_are_the_apps():
+    # stacks/controller_footprints.py: aws-node 25m, kube-proxy 100m, ebs-csi-node 3 x 10m / 40Mi, the
+    # pod identity agent and node-exporter without requests (chart defaults at the pinned versions).
+    cores, gib, pods = daemonset_overhead(parse_config(with_defaults({})))
+    assert (cores, gib * GIB) == pytest.approx((0.155, 120.0))
+    assert pods == len(daemonsets(parse_config(with_defaults({}))))
 
 
 def test_an_m5_large_takes_six_1gib_pods_and_seven_take_an_m5_xlarge():
@@ -66,7 +75,7 @@ def test_a_burst_launches_after_the_idle_window_and_a_trickle_after_the_max_wind
 
 
 def test_pods_go_to_a_launching_node_with_room_before_a_new_one():
-    result = simulation([(0.0, 0.0), (10.0, 3.0), (30.0, 6.0)]).run()
+    result = simulation([(0.0, 0.0), (10.0, 3.0), (30.0, 6.0)], karpenterInstanceTypes="m5.large").run()
     assert max(result.series["nodes:karpenter"]) == 1
     assert series(result, "inflate:ready")[200.0] == 6
 
