@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-prometheus check-cdk-json crds snapshots nag plan plan-bench bench doctor check-aws \
+.PHONY: setup synth test test-prometheus prometheus-tools check-cdk-json crds snapshots nag plan plan-bench bench doctor check-aws \
 	bootstrap diff deploy destroy clean
 
 # Without the pinned Node in node_modules/.bin, npx would run the CDK CLI on whatever Node the system has.
@@ -38,10 +38,12 @@ test: setup
 
 # Rule tests (promtool) and the planner's calibrate/replay against a real local Prometheus: Debian's
 # prometheus package, which this target does not install (.ci/run does).
-test-prometheus: setup
+test-prometheus: prometheus-tools setup
+	$(BIN)/pytest -m prometheus tests/prometheus
+
+prometheus-tools:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
 		{ echo "test-prometheus needs promtool and prometheus: apt-get install prometheus" >&2; exit 2; }
-	$(BIN)/pytest -m prometheus tests/prometheus
 
 # The project's own CI: cdk.json ships every setting at its default (a deployment's cdk.json need not).
 check-cdk-json: setup

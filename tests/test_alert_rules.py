@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,12 @@ def test_the_prometheus_chart_loads_the_rules_with_the_configured_thresholds(syn
     chart = next(resource for resource in template.find_resources("Custom::AWSCDK-EKS-HelmChart").values()
                  if resource["Properties"]["Chart"] == "prometheus")
     assert chart_values(chart)["serverFiles"] == DEFAULT_RULES
+
+
+def test_make_test_prometheus_installs_nothing_and_names_the_package(tmp_path):
+    """Without promtool on PATH the target stops with the install hint (and installs nothing)."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([shutil.which("make") or "make", "-s", "-C", str(root), "test-prometheus"],
+                            env={**os.environ, "PATH": str(tmp_path)}, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "test-prometheus needs promtool and prometheus: apt-get install prometheus" in result.stderr
