@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 
 # Controller periods and defaults the planner models exactly (not latencies: upstream constants/flags).
-KARPENTER_BATCH_IDLE = 1.0  # settings.batchIdleDuration
-KARPENTER_BATCH_MAX = 10.0  # settings.batchMaxDuration
-CA_SCAN_INTERVAL = 10.0  # --scan-interval default
-CA_SCALE_DOWN_UTILIZATION = 0.5  # --scale-down-utilization-threshold default
-CA_SCALE_DOWN_DELAY_AFTER_ADD = 600.0  # --scale-down-delay-after-add default
+# aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml settings (the app does not set them):
+KARPENTER_BATCH_IDLE = 1.0  # batchIdleDuration
+KARPENTER_BATCH_MAX = 10.0  # batchMaxDuration
+# kubernetes/autoscaler cluster-autoscaler-1.35.2 config/const.go and config/flags/flags.go defaults:
+CA_SCAN_INTERVAL = 10.0  # --scan-interval (DefaultScanInterval)
+CA_SCALE_DOWN_DELAY_AFTER_ADD = 600.0  # --scale-down-delay-after-add
 LATENCY_JITTER = 0.15  # +-15 % around each latency, drawn from the run's seed
 
 

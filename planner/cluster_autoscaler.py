@@ -29,6 +29,7 @@ class ClusterAutoscaler:
         self.kind = settings.nodes.instance_types[0]
         self.min_size, self.max_size = settings.nodes.min_size, settings.nodes.max_size
         self.unneeded_after = duration_seconds(settings.scale_down_unneeded_time)
+        self.utilization_threshold = settings.scale_down_utilization_percent / 100  # the app's extraArgs
         self.karpenter_too = config.enable_karpenter
         self.last_scale_up = -math.inf
         self.unneeded: dict[Node, float] = {}  # node -> unneeded since
@@ -85,7 +86,7 @@ class ClusterAutoscaler:
         destinations: set[Node] = set()
         planned: dict[Node, list[float]] = {}  # room taken on destinations by this pass
         for node in ready:
-            if node in destinations or _utilization(node, cluster.daemonsets) >= A.CA_SCALE_DOWN_UTILIZATION:
+            if node in destinations or _utilization(node, cluster.daemonsets) >= self.utilization_threshold:
                 continue
             moves = self._moves(node, removable | {node}, planned)
             if moves is None:

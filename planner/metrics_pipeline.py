@@ -13,7 +13,9 @@ from planner.cluster import Pod, WorkloadState, next_multiple
 from planner.model import duration_seconds
 from planner.scenario import Scenario
 
-PROBE_RATE = 0.2  # readiness and liveness probes every 10 s each hit podinfo's http port
+# An assumption: podinfo counts its probes in http_requests_total. manifests/podinfo.yaml has a readiness
+# and a liveness probe on its http port without periodSeconds, so Kubernetes' default 10 s each.
+PROBE_RATE = 0.2
 SCRAPE_SECONDS = duration_seconds(SCRAPE_INTERVAL)  # what the app sets on the prometheus chart
 
 

@@ -83,11 +83,16 @@ def test_a_pdb_that_allows_one_eviction_lets_nodes_drain_one_by_one():
     assert simulation.cluster_autoscaler.evictions["tester"] > 0
 
 
-def test_a_node_over_the_utilization_threshold_is_needed():
-    # Half a core per pod: two pods use (1.0 + DaemonSets) of ~1.9 allocatable cores, over 0.5.
-    heavy = lambda spec: dataclasses.replace(spec, cpu_request=0.5)  # noqa: E731
-    _, result = run([(0.0, 0.0), (10.0, 6.0), (300.0, 4.0)], caNodeMaxSize="6", tester=heavy)
-    assert min(v for t, v in nodes(result).items() if t > 300) == max(nodes(result).values())
+@pytest.mark.parametrize(("percent", "shrinks"), [("50", False), ("90", True)])
+def test_a_node_over_the_utilization_threshold_is_needed(percent, shrinks):
+    # 0.3 cores per pod, six per node: six fill the first node, three more start a second, then the
+    # ReplicaSet takes three from the fuller node. Each node then uses (0.9 + DaemonSets) of its ~1.93
+    # cores, about 0.53, and either could take the other's pods: over a 50 % threshold, under 90 %.
+    heavy = lambda spec: dataclasses.replace(spec, cpu_request=0.3)  # noqa: E731
+    _, result = run([(0.0, 0.0), (10.0, 6.0), (100.0, 9.0), (300.0, 6.0)], caNodeMaxSize="6", tester=heavy,
+                    clusterAutoscalerScaleDownUtilizationPercent=percent)
+    assert max(nodes(result).values()) == 2
+    assert (nodes(result)[2399.0] == 1) == shrinks
 
 
 def test_the_chapter_moves_php_apache_at_most_once():
