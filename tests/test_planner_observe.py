@@ -74,3 +74,17 @@ def test_time_and_duration_parsing():
     assert timestamp("2026-11-28T10:00:00Z", "--from") == timestamp("1795860000", "--from") == 1795860000
     with pytest.raises(PrometheusError, match="--to '2026-13-01': expected an RFC 3339 time"):
         timestamp("2026-13-01", "--to")
+
+
+def test_the_synthetic_cluster_of_the_prometheus_tests_still_builds_on_the_planner():
+    """tests/prometheus/synthetic.py hooks the planner's cluster model; plain make test notices a change
+    that breaks it (make test-prometheus then checks the round trip)."""
+    from tests.prometheus import synthetic
+
+    cluster = synthetic.run()
+    groups = {node["group"] for node in cluster.trace.nodes if node["ready_at"] > node["launched"]}
+    assert groups == {"karpenter", "ca"}
+    for name in synthetic.TRUE_LATENCIES:
+        assert cluster.truth(name) == pytest.approx(synthetic.TRUE_LATENCIES[name], rel=0.16)
+    text = synthetic.openmetrics(cluster, 1_700_000_000.0)
+    assert text.endswith("# EOF\n") and "operator_nodeclaim_status_condition_transition_seconds_count{" in text
