@@ -3,7 +3,8 @@
 One quick call (`aws sts get-caller-identity`), before any synth. On success it prints who and where in
 one line; otherwise one line saying what to do, and exit code 2. The region is the one the CDK CLI
 would use: `region` in cdk.json or -c (in CDK_ARGS), else AWS_REGION, AWS_DEFAULT_REGION or the profile's
-(`aws configure get region`); the CLI's silent fallback to us-east-1 is refused here.
+(`aws configure get region`); `make bootstrap`'s aws://<account>/<region> names it too. The CLI's
+silent fallback to us-east-1 is refused here.
 Standard library only, so that it runs before the venv exists (and in `make doctor`).
 Usage: CDK_ARGS="-c region=eu-west-1" python3 -m scripts.check_aws
 """
@@ -30,6 +31,9 @@ def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     given = re.findall(r"(?:-c|--context)[ =]region=(\S+)", cdk_args)
     if given:
         return given[-1], "-c region"
+    environment = re.findall(r"aws://\d{12}/([a-z0-9-]+)", cdk_args)  # make bootstrap's target
+    if environment:
+        return environment[-1], "aws://<account>/<region>"
     configured = json.loads(cdk_json.read_text()).get("context", {}).get("region")
     if configured:
         return configured, "cdk.json"
@@ -43,6 +47,16 @@ def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     return (profile, "the AWS profile") if profile else None
 
 
+def account(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
+    """(account, where it comes from) when the command targets one account; None when the credentials decide."""
+    given = re.findall(r"(?:-c|--context)[ =]account=(\d{12})|aws://(\d{12})/", cdk_args)
+    if given:
+        setting, environment = given[-1]
+        return (setting, "-c account") if setting else (environment, "aws://<account>/<region>")
+    configured = json.loads(cdk_json.read_text()).get("context", {}).get("account")
+    return (configured, "cdk.json") if configured else None
+
+
 def check(cdk_args: str, cdk_json: Path = CDK_JSON, timeout: float = TIMEOUT_SECONDS) -> str:
     """One line on who and where; raises AwsCliError with what to do."""
     if not shutil.which("aws"):
@@ -53,12 +67,17 @@ def check(cdk_args: str, cdk_json: Path = CDK_JSON, timeout: float = TIMEOUT_SEC
     name, source = found
     identity = aws("sts", "get-caller-identity", "--region", name, timeout=timeout,
                    otherwise="check the network and the credentials (`aws sts get-caller-identity`)")
+    target = account(cdk_args, cdk_json)
+    if target and target[0] != identity["Account"]:
+        raise AwsCliError(f"the credentials are for account {identity['Account']} ({identity['Arn']}), but "
+                          f"{target[1]} targets account {target[0]}: use credentials for {target[0]} "
+                          "(AWS_PROFILE=<its profile>, or aws sso login into it)")
     return f"AWS: account {identity['Account']} as {identity['Arn']}, region {name} (from {source})"
 
 
 def main() -> int:
     try:
-        print(check(os.environ.get("CDK_ARGS", "")))
+        print(check(os.environ.get("CDK_ARGS", ""), CDK_JSON))
     except AwsCliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

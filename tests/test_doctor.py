@@ -42,7 +42,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     for name in ("package.json", *doctor.REQUIREMENTS):
         shutil.copy(ROOT / name, root / name)
-    write_cdk_json(root, {"clusterName": "demo", "region": ""})
+    write_cdk_json(root, {"clusterName": "demo", "account": "", "region": ""})
     executable(root / ".venv" / "bin" / "pip", "exit 0")
     (root / ".venv" / ".installed").touch()
     executable(root / "node_modules" / ".bin" / "node", f"echo v{PINS['node']}")
