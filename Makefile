@@ -70,7 +70,7 @@ plan: setup
 plan-bench: setup
 	$(BIN)/python -m planner.bench
 
-# Synth time of the default app against a bare cluster (ARCHITECTURE.md budget: 1.5x).
+# Synth time of the default app against a bare cluster (docs/architecture.md budget: 1.5x).
 RUNS ?= 5
 bench: setup
 	$(BIN)/python benchmarks/synth_time.py $(RUNS)

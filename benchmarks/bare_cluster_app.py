@@ -1,4 +1,4 @@
-"""The synth-time baseline of ARCHITECTURE.md: a bare aws_eks_v2 cluster, one node group, kubectl provider."""
+"""The synth-time baseline (docs/architecture.md, "Budgets"): a bare aws_eks_v2 cluster, one node group, kubectl provider."""
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2

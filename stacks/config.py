@@ -226,7 +226,7 @@ class AppConfig:
         return tuple(found)
 
 
-# Every setting: key -> parser. DEFAULTS, the README's settings table and cdk.json list exactly these keys.
+# Every setting: key -> parser. DEFAULTS, the settings table of docs/settings.md and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "account": optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
     "region": optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
@@ -401,7 +401,7 @@ def _missing(key: str, context: Mapping[str, Any]) -> ConfigError:
     # CDK drops null context values before the app sees them, so a null in cdk.json arrives as missing.
     if key in context or cdk_json_context().get(key, ...) is None:
         return ConfigError(f"invalid setting {key}=null: null is not a value; give one "
-                           "(the README's settings table lists what is allowed)")
+                           "(docs/settings.md lists what is allowed)")
     return ConfigError(f"setting {key} is missing; cdk.json lists every setting "
                        f"(its default: {json.dumps(DEFAULTS[key])})")
 

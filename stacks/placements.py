@@ -1,4 +1,4 @@
-"""Where pods run (ARCHITECTURE.md rule 6): controllers on the tainted system nodes, workloads never.
+"""Where pods run (docs/architecture.md, rule 6): controllers on the tainted system nodes, workloads never.
 
 The system nodes carry CriticalAddonsOnly=true:NoSchedule, the taint EKS's own system pods already
 tolerate, so tainting needs nothing from them:

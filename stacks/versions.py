@@ -3,7 +3,7 @@
 Every version pin of the app lives here. This module must not import aws-cdk-lib, so that the
 config parser (and the offline planner) can use it without starting jsii.
 
-Sources (see ../shared/design/FACTS.md, collected 2026-11-26):
+Sources (collected 2026-11-26):
 - EKS support windows: AWS EKS user guide, "kubernetes-versions".
 - Cluster Autoscaler: kubernetes/autoscaler release tags; chart 9.59.0 (set image.tag per minor).
 - Karpenter: aws/karpenter-provider-aws v1.14.1, website/content/en/docs/upgrading/compatibility.md.

@@ -40,9 +40,9 @@ USER_SETTINGS: dict[str, Any] = {
 }
 
 
-def readme_pipeline(readme: Path = CDK_JSON.parent / "README.md") -> dict[str, Any]:
-    """The README's example `pipeline` block, with a connection id filled in."""
-    block = re.search(r'```json\n("pipeline": \{.*?\n\})\n```', readme.read_text(), re.S).group(1)
+def documented_pipeline(page: Path = CDK_JSON.parent / "docs" / "delivery.md") -> dict[str, Any]:
+    """The documented example `pipeline` block (docs/delivery.md), with a connection id filled in."""
+    block = re.search(r'```json\n("pipeline": \{.*?\n\})\n```', page.read_text(), re.S).group(1)
     return json.loads("{" + block.replace("<id>", "0b7c5a9e-8f3d-4b1a-9c2e-5d6f7a8b9c0d") + "}")["pipeline"]
 
 
@@ -56,5 +56,5 @@ def write_cdk_json(folder: Path, settings: dict[str, Any]) -> Path:
 
 
 def write_user_cdk_json(folder: Path) -> Path:
-    """cdk.json as a user commits it: their settings and the README's pipeline."""
-    return write_cdk_json(folder, {**USER_SETTINGS, "pipeline": readme_pipeline()})
+    """cdk.json as a user commits it: their settings and the documented pipeline."""
+    return write_cdk_json(folder, {**USER_SETTINGS, "pipeline": documented_pipeline()})

@@ -1,4 +1,4 @@
-"""ARCHITECTURE.md's template budgets: half of CloudFormation's limits, and short Helm/kubectl chains."""
+"""The template budgets of docs/architecture.md: half of CloudFormation's limits, and short Helm/kubectl chains."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from tests.deploy_graph import KUBERNETES_TYPES, DeployGraph
 from tests.synth import CONFIGS
 
-MAX_CHAIN = 4  # ARCHITECTURE.md: service account / CRD chart -> controller chart -> custom resources -> demo
+MAX_CHAIN = 4  # docs/architecture.md: service account / CRD chart -> controller chart -> custom resources -> demo
 
 
 def show(graph: DeployGraph, chain: list) -> str:

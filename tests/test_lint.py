@@ -15,7 +15,7 @@ IGNORED = {
     # DependsOn next to a Ref/GetAtt of the same resource: redundant, and harmless.
     "W3005",
     # An env-specific stack names its availability zones so that synth needs no AWS lookup
-    # (ARCHITECTURE.md rule 8); env-agnostic stacks use Fn::GetAZs.
+    # (docs/architecture.md, rule 8); env-agnostic stacks use Fn::GetAZs.
     "W3010",
 }
 

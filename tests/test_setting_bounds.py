@@ -10,6 +10,7 @@ import pytest
 from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
 from stacks.quantities import CPU, DURATION, MEMORY, RETENTION, Bounded
 from tests.context import with_defaults
+from tests.docs import setting_lines
 
 
 def _is_quantity(key: str, default: object) -> bool:
@@ -89,9 +90,8 @@ def test_the_reviewed_values_are_rejected(overrides, message):
     assert str(error.value).startswith(message)
 
 
-def test_the_readme_states_every_range():
-    from tests.test_readme import README
-    rows = {line.split(" | ")[0].strip("| `"): line for line in README.splitlines() if line.startswith("| `")}
+def test_the_settings_page_states_every_range():
+    rows = setting_lines()
     for key in QUANTITIES:
         parser = SETTINGS[key]
         if not parser.steps:

@@ -21,9 +21,9 @@ from stacks.config import SETTINGS, ConfigError, parse_config
 from stacks.eks_scaling_stack import add_eks_scaling_stack
 from tests.context import with_defaults
 from tests.deploy_graph import read_templates
+from tests.docs import setting_lines
 from tests.update_safety import Templates, Update
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 # Everything on, so that every setting has something to change.
 BASE = {
@@ -104,7 +104,7 @@ NOT_AN_UPDATE = {
     "region": "another region is another deployment",
     "pipeline": "turns the app into the delivery pipeline, which deploys the stack per stage",
 }
-# Settings that may grow but never shrink, each with a smaller value: the README marks them grow-only.
+# Settings that may grow but never shrink, each with a smaller value: docs/settings.md marks them grow-only.
 GROW_ONLY = {
     "kubernetesVersion": {"kubernetesVersion": "1.34"},
     "prometheusVolumeSize": {"prometheusVolumeSize": "4Gi"},
@@ -185,9 +185,8 @@ def test_grow_only_settings_are_refused_only_when_they_shrink(base, synth, name)
 
 
 @pytest.mark.parametrize("name", list(GROW_ONLY))
-def test_the_readme_marks_grow_only_settings(name):
-    (row,) = [line for line in README.splitlines() if line.startswith(f"| `{name}` |")]
-    assert "grow-only" in row
+def test_the_settings_page_marks_grow_only_settings(name):
+    assert "grow-only" in setting_lines()[name]
 
 
 def test_a_fixed_name_on_a_replaced_resource_is_found(base, synth):

