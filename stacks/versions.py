@@ -146,7 +146,7 @@ INSTANCE_TYPE_DATA_TAGS = {
 
 @dataclass(frozen=True)
 class Image:
-    """An image the app names, pinned by digest where an upstream source gives one (README, "Images").
+    """An image the app names, pinned by digest where an upstream source gives one (docs/versions.md, "Images").
 
     `architectures`: the Linux architectures it is published for, from `source`; a pod running it may
     only land on nodes of those architectures.
