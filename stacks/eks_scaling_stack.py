@@ -20,6 +20,7 @@ from cdk_constructs.placement import Placement
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from stacks.config import AppConfig
+from stacks.setting_parsers import NO_ADMIN_ACCESS_WARNING
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
@@ -204,13 +205,13 @@ class EksScalingStack(Stack):
 
     def _warn_without_admins(self) -> None:
         """Whoever deploys gets no Kubernetes access unless adminPrincipalArns names them."""
-        if self.config.cluster.admin_principal_arns:
+        if self.config.cluster.admin_principal_arns or NO_ADMIN_ACCESS_WARNING in self.config.acknowledged_warnings:
             return
-        Annotations.of(self).add_warning(
+        Annotations.of(self).add_warning_v2(NO_ADMIN_ACCESS_WARNING, (
             f"adminPrincipalArns is empty: nobody can use kubectl on cluster {self.config.cluster.name} (only "
             "CloudFormation's execution role, its creator, and CDK's kubectl handler have access entries); set "
             "adminPrincipalArns to your IAM role or user ARN (arn:aws:iam::<account>:role/<name>, not the "
-            "assumed-role ARN) in cdk.json or with -c")
+            f'assumed-role ARN) in cdk.json or with -c, or add "{NO_ADMIN_ACCESS_WARNING}" to acknowledgedWarnings'))
 
     def _warn_caveats(self, versions: VersionRow) -> None:
         for warning_id, message in self.config.version_warnings(versions):

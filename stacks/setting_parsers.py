@@ -36,7 +36,9 @@ EXPANDERS = ("least-waste", "random", "most-pods", "least-nodes")
 OPEN_TO_ALL = ("0.0.0.0/0",)
 # The components a version caveat can name (AppConfig.enabled_components), and the warning ids they get.
 COMPONENTS = ("eks", "metrics-server", "karpenter", "cluster-autoscaler", "prometheus", "keda")
-WARNING_IDS = tuple(f"eks-scaling:{component}" for component in COMPONENTS)
+# Synth warns when no principal gets kubectl access (adminPrincipalArns empty, outside a pipeline).
+NO_ADMIN_ACCESS_WARNING = "eks-scaling:no-admin-access"
+WARNING_IDS = (*(f"eks-scaling:{component}" for component in COMPONENTS), NO_ADMIN_ACCESS_WARNING)
 
 _CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")

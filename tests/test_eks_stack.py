@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Annotations, Match
 
-from tests.synth import ADMIN_ARN, CONFIGS
+from tests.synth import ADMIN_ARN, CONFIGS, synthesize
 
 CLUSTER = "AWS::EKS::Cluster"
 
@@ -144,3 +144,12 @@ NO_ADMIN = Match.string_like_regexp("^adminPrincipalArns is empty: nobody can us
 def test_missing_admin_access_is_warned_at_synth(synth, name):
     warned = Annotations.from_stack(synth(name).stack).find_warning("*", NO_ADMIN)
     assert bool(warned) == (not synth(name).stack.config.cluster.admin_principal_arns)
+    assert all(warning.entry.data.endswith(
+        'in cdk.json or with -c, or add "eks-scaling:no-admin-access" to acknowledgedWarnings '
+        "[ack: eks-scaling:no-admin-access]") for warning in warned)
+
+
+def test_missing_admin_access_can_be_acknowledged(tmp_path):
+    acknowledged = synthesize({"acknowledgedWarnings": "eks-scaling:no-admin-access", "enablePrometheus": "false",
+                               "enableKeda": "false", "nodeAutoscaler": "none"}, tmp_path)
+    assert not Annotations.from_stack(acknowledged.stack).find_warning("*", NO_ADMIN)
