@@ -86,7 +86,9 @@ class ClusterAutoscaler:
         destinations: set[Node] = set()
         planned: dict[Node, list[float]] = {}  # room taken on destinations by this pass
         for node in ready:
-            if node in destinations or _utilization(node, cluster.daemonsets) >= self.utilization_threshold:
+            # Over the threshold, a node is needed; at or below it, removable (core/scaledown/eligibility/
+            # eligibility.go isNodeAtOrBelowUtilizationThreshold, cluster-autoscaler-1.35.2).
+            if node in destinations or _utilization(node, cluster.daemonsets) > self.utilization_threshold:
                 continue
             moves = self._moves(node, removable | {node}, planned)
             if moves is None:

@@ -63,3 +63,13 @@ def test_cluster_autoscaler_provisions_placeholders_too():
     summary = plan(0, 4, nodeAutoscaler="cluster-autoscaler", headroomMemory="4Gi", caNodeMinSize="0")
     assert summary["cluster"]["node_hours"]
     assert summary["workloads"][HEADROOM]["peak_replicas"] == 4
+
+
+@pytest.mark.parametrize("percent", ["0", "40", "100"])
+def test_cluster_autoscaler_plans_with_the_configured_utilization_threshold(percent):
+    from planner.cluster_autoscaler import ClusterAutoscaler
+    config = parse_config(with_defaults({"nodeAutoscaler": "cluster-autoscaler",
+                                         "clusterAutoscalerScaleDownUtilizationPercent": percent}))
+    simulation = Simulation(config, burst(0))
+    assert isinstance(simulation.cluster_autoscaler, ClusterAutoscaler)
+    assert simulation.cluster_autoscaler.utilization_threshold == int(percent) / 100
