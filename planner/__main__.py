@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner import assumptions as A
-from planner import comparison, inputs, observe_cli, sweep
+from planner import comparison, explain, inputs, observe_cli, sweep
 from planner import scenario as S
 from planner.inputs import InputError
 from planner.progress import Progress
@@ -80,6 +80,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help='JSON of on-demand USD/hour per instance type, e.g. {"m5.large": 0.096}')
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    parser.add_argument("--explain", metavar="WORKLOAD",
+                        help="print the decisions that produced the first run's result for this workload "
+                             "(or 'cluster' for all): HPA syncs, launches, removals, preemptions"),
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sweep.add_arguments(parser)
     observe_cli.add_arguments(parser)
@@ -175,13 +178,18 @@ def _plan(args: argparse.Namespace) -> None:
     fixed = {**observe_cli.calibrated(args), **inputs.latencies(args.latency)}
     levels = {level: [] for level in (A.RANGE if args.latency_range else (TYPICAL,))}
     levels = {TYPICAL: levels.pop(TYPICAL), **levels}  # the table reads typical first
+    explained = None
     for run, level in itertools.product(runs, levels):
         label = run.label if len(levels) == 1 else f"{run.label} ({level} latencies)"
         simulation = Simulation(run.config, scenario, seed=args.seed, step=step, prices=prices,
                                 record_every=max(step, min(60.0, scenario.duration / 2000)), label=run.label,
                                 progress=None if args.quiet else Progress(label),
                                 workload_specs=selection.workloads[run.label],
-                                latencies={**A.latency_sets()[level], **fixed})
+                                latencies={**A.latency_sets()[level], **fixed},
+                                explain=bool(args.explain) and explained is None)
+        if args.explain and explained is None:
+            _check_explained(args.explain, simulation)
+            explained = simulation
         levels[level].append(simulation.run())
     print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
           + _latencies_text(levels, fixed))
@@ -193,6 +201,12 @@ def _plan(args: argparse.Namespace) -> None:
         written = [path for level, results in levels.items() for result in results
                    for path in write_series(result, out / "_".join([stem, slug(result.label)]
                                                                    + ([level] if len(levels) > 1 else [])))]
+        if explained is not None:
+            log = explained.cluster.log.text(args.explain)
+            print(f"\ndecisions for {args.explain} ({explained.label}, {TYPICAL} latencies):\n{log}")
+            path = out / f"{stem}_{slug(explained.label)}_explain_{slug(args.explain)}.txt"
+            path.write_text(log + "\n")
+            written.append(path)
         if not args.no_plot:
             name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
             subtitle = "typical latencies (the table gives the range)" if len(levels) > 1 else ""
@@ -202,6 +216,12 @@ def _plan(args: argparse.Namespace) -> None:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))
     sys.stdout.flush()  # a closed pipe shows here, where main() handles it, not at interpreter exit
+
+
+def _check_explained(workload: str, simulation: Simulation) -> None:
+    if workload != explain.CLUSTER and workload not in simulation.states:
+        raise InputError(f"--explain {workload}: not a workload of this plan; explain one of "
+                         + ", ".join([*simulation.states, explain.CLUSTER]))
 
 
 def _latencies_text(levels: dict, fixed: dict[str, float]) -> str:

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 
 from planner import assumptions as A
+from planner.explain import DecisionLog
 from planner.model import Workload
 from stacks.instance_types import (EVICTION_HARD_MEMORY_MIB, VM_MEMORY_OVERHEAD_PERCENT, InstanceType,
                                    kube_reserved_cpu_millicores, kube_reserved_memory_mib)
@@ -163,6 +164,7 @@ class Cluster:
                        for spec in sorted(workloads, key=lambda spec: -spec.priority)}
         self.preemptions = 0  # pods preempted for higher-priority ones
         self.disrupted = 0  # workload pods evicted from nodes being removed (consolidation, scale-down)
+        self.log: DecisionLog | None = None  # set by a plan that explains itself (--explain)
         self.pending_total = 0
         self.ready_events: list[tuple[float, int, Pod, Node]] = []  # (ready at, tie-break, pod, its node)
         self.launches: list[tuple[float, int, Node]] = []  # (ready at, tie-break, node)
@@ -173,6 +175,11 @@ class Cluster:
         self.nodes_removed = 0  # NodePool limits and node-group sizes free up only when this moves
         self.node_seconds: dict[str, float] = {}  # by instance type, of nodes already removed
         self.changes = 0  # any pod bound, unbound or Ready, or node added, Ready or removed
+
+    def note(self, actor: str, workloads, text: str) -> None:
+        """A decision for the log, when there is one (the text is built only then: pass a callable)."""
+        if self.log is not None:
+            self.log.add(self.now, actor, frozenset(workloads), text() if callable(text) else text)
 
     def node_hours(self, end: float) -> dict[str, float]:
         """Instance-hours by type from launch to removal (or `end`): what EC2 bills."""
@@ -407,6 +414,11 @@ class Cluster:
                 for victim in victims:
                     self._requeue(victim)
                     self.preemptions += 1
+                if victims:
+                    self.note("scheduler", {state.spec.name, *(victim.workload.name for victim in victims)},
+                              f"preempts {len(victims)} {victims[0].workload.name} pod(s) on a {node.kind} for a "
+                              f"{state.spec.name} pod that fits no node (priority {victims[0].workload.priority} "
+                              f"< {state.spec.priority}); they go Pending")
                 self._bind(next(iter(state.pending)), node)
             if not state.pending:
                 return

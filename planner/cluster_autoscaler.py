@@ -66,6 +66,9 @@ class ClusterAutoscaler:
             if not counts:
                 return  # not one pending pod fits this instance type
             node = cluster.new_node(self.kind, "ca", now + cluster.jitter(cluster.latencies["ca-node-ready"]))
+            cluster.note("Cluster Autoscaler", counts, lambda: (
+                f"scale-up: one more {self.kind} (group at {size + 1} of {self.max_size}) for "
+                + ", ".join(f"{count} {name}" for name, count in counts.items()) + " unschedulable pods"))
             for state in waiting:
                 if counts.get(state.spec.name):
                     cluster.reserve(node, state, counts[state.spec.name])
@@ -141,6 +144,11 @@ class ClusterAutoscaler:
         chosen += drain[:max(0, min(MAX_DRAIN_PARALLELISM, MAX_SCALE_DOWN_PARALLELISM - len(chosen),
                                     room - len(chosen)))]
         for node in chosen:
+            cluster.note("Cluster Autoscaler", set(node.counts), lambda: (
+                f"scale-down: deletes a {node.kind} unneeded for {now - self.unneeded[node]:.0f} s "
+                f"(utilization {_utilization(node):.0%} <= {self.utilization_threshold:.0%}, its pods fit elsewhere"
+                f" within their PodDisruptionBudgets); evicts "
+                + (", ".join(f"{count} {name}" for name, count in node.counts.items()) or "no pod")))
             for name, count in node.counts.items():
                 self.evictions[name] = self.evictions.get(name, 0) + count
             cluster.remove_node(node)

@@ -112,6 +112,11 @@ class Karpenter:
             shape = cluster.shapes[kind]
             cpu_used, memory_used = cpu_used + shape.capacity_cpu, memory_used + shape.capacity_memory
             node = cluster.new_node(kind, "karpenter", now + cluster.jitter(cluster.latencies["karpenter-node-ready"]))
+            cluster.note("Karpenter", counts, lambda: (
+                f"launches {kind} (Ready in {node.ready_at - now:.0f} s) for "
+                + ", ".join(f"{count} {name}" for name, count in counts.items())
+                + f" of the batch's pending pods: the cheapest allowed type that holds what the largest one under "
+                  f"the NodePool limits ({largest}) takes"))
             for state in waiting:
                 if counts.get(state.spec.name):
                     cluster.reserve(node, state, counts[state.spec.name])
@@ -255,6 +260,13 @@ class Karpenter:
             return  # pod churn: the command no longer holds, so it is abandoned
         if not valid:
             return
+        self.cluster.note("Karpenter", {name for node in valid for name in node.counts}, lambda: (
+            f"consolidation ({command.reason}, {self.disruption.policy}, budgets "
+            + ", ".join(nodes for nodes, _ in self.disruption.budgets) + f"): "
+            + (f"deletes {len(valid)} node(s)" if command.replacement is None
+               else f"replaces {len(valid)} node(s) with one {command.replacement}")
+            + f" after {VALIDATION_DELAY:g} s of validation; evicts "
+            + (", ".join(f"{count} {name}" for node in valid for name, count in node.counts.items()) or "no pod")))
         for node in valid:
             node.cordoned = True  # karpenter.sh/disrupted:NoSchedule
         if command.replacement is None:

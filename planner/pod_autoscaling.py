@@ -46,6 +46,9 @@ class PodAutoscaling:
         if isinstance(outcome, Recommendation):
             state.reported = outcome.current
         desired = hpa.sync(current, now, [outcome])
+        if desired != current or not isinstance(outcome, Recommendation) or outcome.replicas != current:
+            # Only syncs that change something or hold a recommendation back: the rest repeat themselves.
+            self.cluster.note("HPA", {state.spec.name}, lambda: _sync_text(state, hpa, outcome, current, desired))
         if desired != current:
             self.cluster.scale_to(state, desired)
 
@@ -83,3 +86,17 @@ class PodAutoscaling:
                 samples.append(PodSample(rates.get(pod), ready=ready, ready_changed=changed, started=pod.started,
                                          sampled=now))
         return samples
+
+
+def _sync_text(state: WorkloadState, hpa: HorizontalPodAutoscaler, outcome: Outcome, current: int, desired: int) -> str:
+    """One HPA sync for the decision log: the metric against its target, the recommendation, the
+    tolerances and behaviour that turned it into the replicas set."""
+    scaling = state.spec.autoscaling
+    if isinstance(outcome, MetricError):
+        return f"{outcome.reason} ({outcome.message}): keeps {current} replicas"
+    tolerances = hpa.tolerances()
+    seen = "none" if outcome.current is None else f"{outcome.current:g}"
+    rules = "spec.behavior" if scaling.behavior is not None else "no behavior (defaults: 300 s down window)"
+    return (f"{SOURCES[scaling.kind]} metric {seen} against {scaling.target_type} {scaling.target:g}; "
+            f"recommends {outcome.replicas}; tolerance down {tolerances.scale_down:g}, up {tolerances.scale_up:g}; {rules}; "
+            f"{current} -> {desired} replicas")

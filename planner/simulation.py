@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 
 from planner import assumptions as A
 from planner.cluster import Cluster, PlanError, WorkloadState
+from planner.explain import DecisionLog
 from planner.cluster_autoscaler import ClusterAutoscaler
 from planner.hpa import Release
 from planner.karpenter import Karpenter
@@ -43,9 +44,9 @@ class Simulation:
                  record_every: float = 10.0, prices: dict[str, float] | None = None, label: str = "",
                  progress: Callable[[float], None] | None = None,
                  latencies: Mapping[str, float] | None = None,
-                 workload_specs: list[Workload] | None = None) -> None:
+                 workload_specs: list[Workload] | None = None, explain: bool = False) -> None:
         """workload_specs: the workloads to plan (default: those the configuration deploys); a comparison
-        passes every run the same ones."""
+        passes every run the same ones. explain: keep the decision log (planner/explain.py)."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = _instance_types(config)
@@ -54,6 +55,8 @@ class Simulation:
         self.cluster = Cluster(self.types, self.prices, specs, random.Random(seed), _latencies(latencies or {}),
                                daemonset_overhead(config))
         self.states = self.cluster.states
+        if explain:
+            self.cluster.log = DecisionLog()
         self.cursors = {name: scenario.cursor(name) for name in self.states}
         self.metrics = MetricsPipeline(scenario, step)
         self.pod_autoscaling = PodAutoscaling(self.cluster, self.metrics, Keda(self.cluster, self.metrics, step), step,
