@@ -146,8 +146,8 @@ class ClusterAutoscaler:
         for node in chosen:
             cluster.note("Cluster Autoscaler", set(node.counts), lambda: (
                 f"scale-down: deletes a {node.kind} unneeded for {now - self.unneeded[node]:.0f} s "
-                f"(utilization {_utilization(node):.0%} <= {self.utilization_threshold:.0%}, its pods fit elsewhere"
-                f" within their PodDisruptionBudgets); evicts "
+                f"(utilization {_utilization(node, cluster.daemonsets):.0%} <= {self.utilization_threshold:.0%}, "
+                "its pods fit elsewhere within their PodDisruptionBudgets); evicts "
                 + (", ".join(f"{count} {name}" for name, count in node.counts.items()) or "no pod")))
             for name, count in node.counts.items():
                 self.evictions[name] = self.evictions.get(name, 0) + count
