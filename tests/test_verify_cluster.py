@@ -4,14 +4,18 @@ healthy, and each way it fails."""
 from __future__ import annotations
 
 import copy
+import http.server
 import json
+import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from cdk_constructs.manifests import load_manifest
+from scripts import verify_cluster
 from scripts.verify_cluster import evaluate, report
 from stacks.config import parse_config
 from tests.context import with_defaults
@@ -172,3 +176,52 @@ def test_cannot_run_ends_in_one_line_and_exit_2(tmp_path, args, aws, message):
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def api(monkeypatch):
+    """kubernetes_api against a local HTTP server answering every path with the status in `answer`."""
+    answer = {"status": 200}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(answer["status"])
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    endpoint = {"url": f"http://127.0.0.1:{server.server_port}"}
+    monkeypatch.setattr(verify_cluster.ssl, "create_default_context", lambda **_: None)
+    monkeypatch.setattr(verify_cluster, "_aws", lambda *args: {
+        "cluster": {"endpoint": endpoint["url"], "certificateAuthority": {"data": ""}},
+        "status": {"token": "t"}})
+    yield answer, endpoint
+    server.shutdown()
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (403, "the cluster's API refused /apis/x (403 Forbidden): the caller needs an access entry on the cluster"),
+    (500, "the cluster's API answered /apis/x with 500 Internal Server Error"),
+])
+def test_api_errors_say_what_is_wrong(api, status, message):
+    api[0]["status"] = status
+    with pytest.raises(verify_cluster.VerifyError, match=re.escape(message)):
+        verify_cluster.kubernetes_api("demo", "eu-west-1")("/apis/x")
+
+
+def test_api_answers_and_not_found(api):
+    get = verify_cluster.kubernetes_api("demo", "eu-west-1")
+    assert get("/apis/x") == {}
+    api[0]["status"] = 404
+    assert get("/apis/x") is None
+
+
+def test_unreachable_endpoint_says_where_to_run_from(api):
+    api[1]["url"] = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    with pytest.raises(verify_cluster.VerifyError, match="^cannot reach the cluster's endpoint http://127.0.0.1:9 "
+                                                         r"\(.*\): run from a network that endpointAccess"):
+        verify_cluster.kubernetes_api("demo", "eu-west-1")("/apis/x")
