@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -9,6 +11,7 @@ from constructs import Construct
 
 from cdk_constructs.autoscaling_objects import PLACEHOLDER_PRIORITY
 from cdk_constructs.placement import Placement
+from cdk_constructs.pod_identity import narrow_service_account_trust
 from cdk_constructs.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -17,7 +20,8 @@ SERVICE_ACCOUNT = "cluster-autoscaler"
 METRICS_PORT = 8085
 
 # kubernetes/autoscaler: cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler
-# Features Policy (Recommended)", master of 2026-08-22.
+# Features Policy (Recommended)", master of 2026-08-22; its eks:DescribeNodegroup is granted on the one
+# node group Cluster Autoscaler scales instead (policy_statements).
 DESCRIBE_ACTIONS = (
     "autoscaling:DescribeAutoScalingGroups",
     "autoscaling:DescribeAutoScalingInstances",
@@ -27,14 +31,22 @@ DESCRIBE_ACTIONS = (
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetInstanceTypesFromInstanceRequirements",
-    "eks:DescribeNodegroup",
 )
+# The image is distroless static:nonroot (cluster-autoscaler/Dockerfile at cluster-autoscaler-1.35.2),
+# user 65532: it runs under the restricted profile.
+POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
+                        "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY_CONTEXT = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                              "capabilities": {"drop": ["ALL"]}}
 
 
-def policy_statements(stack: Stack, *, cluster_name: str, nodegroup_name: str) -> list[iam.PolicyStatement]:
-    """The chapter's tag-scoped policy, narrowed to one node group by the tag EKS puts on its ASG."""
+def policy_statements(stack: Stack, *, cluster_name: str, nodegroup_name: str,
+                      nodegroup_arn: str) -> list[iam.PolicyStatement]:
+    """The chapter's tag-scoped policy, narrowed to one node group by the tag EKS puts on its ASG; the
+    node group's description (scale from zero) only of that node group."""
     return [
         iam.PolicyStatement(sid="DescribeForAutoDiscovery", actions=list(DESCRIBE_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(sid="DescribeOwnNodeGroup", actions=["eks:DescribeNodegroup"], resources=[nodegroup_arn]),
         iam.PolicyStatement(
             sid="ScaleOwnNodeGroupOnly",
             actions=["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
@@ -60,6 +72,7 @@ class ClusterAutoscaler(Construct):
         cluster: eks.ICluster,
         cluster_name: str,
         nodegroup_name: str,
+        nodegroup_arn: str,
         chart_version: str,
         image_repository: str,
         image_tag: str,
@@ -68,6 +81,7 @@ class ClusterAutoscaler(Construct):
         expander: str,
         scale_down_unneeded_time: str,
         scale_down_utilization_percent: int,
+        resources: Mapping[str, Any],
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -75,8 +89,12 @@ class ClusterAutoscaler(Construct):
             self, "ServiceAccount",
             cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
         )
-        for statement in policy_statements(stack, cluster_name=cluster_name, nodegroup_name=nodegroup_name):
+        for statement in policy_statements(stack, cluster_name=cluster_name, nodegroup_name=nodegroup_name,
+                                           nodegroup_arn=nodegroup_arn):
             self.service_account.add_to_principal_policy(statement)
+        if identity_type == eks.IdentityType.POD_IDENTITY:
+            narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
+                                         namespace="kube-system", service_account=SERVICE_ACCOUNT)
 
         self.chart = eks.HelmChart(
             self, "Chart",
@@ -117,6 +135,9 @@ class ClusterAutoscaler(Construct):
                 },
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+                "resources": dict(resources),
+                "securityContext": POD_SECURITY_CONTEXT,
+                "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
                 **placement.pod_fields(),
             },
         )

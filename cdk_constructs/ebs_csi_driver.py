@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.placement import Placement
+from cdk_constructs.pod_identity import trust_conditions
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -36,7 +37,7 @@ class EbsCsiDriver(Construct):
         pod_identity = identity_type == eks.IdentityType.POD_IDENTITY
         self.role = iam.Role(
             self, "Role",
-            assumed_by=self._pod_identity_principal() if pod_identity else self._irsa_principal(cluster),
+            assumed_by=self._pod_identity_principal(cluster) if pod_identity else self._irsa_principal(cluster),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonEBSCSIDriverPolicy")],
         )
         self.addon = eks.CfnAddon(
@@ -51,8 +52,9 @@ class EbsCsiDriver(Construct):
         )
 
     @staticmethod
-    def _pod_identity_principal() -> iam.IPrincipal:
-        return iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com"))
+    def _pod_identity_principal(cluster: eks.ICluster) -> iam.IPrincipal:
+        return iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com")).with_conditions(
+            trust_conditions(cluster_name=cluster.cluster_name, namespace=NAMESPACE, service_account=SERVICE_ACCOUNT))
 
     def _irsa_principal(self, cluster: eks.ICluster) -> iam.IPrincipal:
         provider = cluster.open_id_connect_provider

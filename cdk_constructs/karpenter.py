@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.placement import Placement
+from cdk_constructs.pod_identity import narrow_service_account_trust
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
 from cdk_constructs.scaler_metrics import scrape_annotations
@@ -66,6 +67,9 @@ class Karpenter(Construct):
             self, "ServiceAccount",
             cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
         )
+        if identity_type == eks.IdentityType.POD_IDENTITY:
+            narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
+                                         namespace="kube-system", service_account=SERVICE_ACCOUNT)
         policies = [
             iam.ManagedPolicy(self, f"{name}Policy", statements=statements, roles=[self.service_account.role])
             for name, statements in controller_policies(

@@ -40,6 +40,7 @@ class Prometheus(Construct):
         server_volume_size: str,
         alertmanager_volume_size: str,
         rules: Mapping[str, Any],
+        resources: Mapping[str, Mapping[str, Any]],
     ) -> None:
         super().__init__(scope, construct_id)
         self.storage = eks.KubernetesManifest(
@@ -59,13 +60,16 @@ class Prometheus(Construct):
                     "global": {"scrape_interval": SCRAPE_INTERVAL},
                     "retention": retention,
                     "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
+                    "resources": dict(resources["server"]),
                     **pods,
                 },
                 "alertmanager": {
                     "persistence": {"enabled": True, "size": ALERTMANAGER_CLAIM_TEMPLATE_SIZE, "storageClass": "gp3"},
+                    "resources": dict(resources["alertmanager"]),
                     **pods,
                 },
-                "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, **pods},
+                "kube-state-metrics": {**KUBE_STATE_METRICS_VALUES, "resources": dict(resources["kube-state-metrics"]),
+                                       **pods},
                 # The scalers' own annotations feed the chart's default jobs; HTTPS ones need this job.
                 "scrapeConfigs": TLS_SCRAPE_JOB,
                 # Recording and alerting rules (manifests/prometheus-rules.yaml).
@@ -91,6 +95,7 @@ class PrometheusAdapter(Construct):
         namespace: IDependable,
         placement: Placement,
         replicas: int,
+        resources: Mapping[str, Any],
     ) -> None:
         super().__init__(scope, construct_id)
         self.chart = eks.HelmChart(
@@ -103,6 +108,7 @@ class PrometheusAdapter(Construct):
                 # metrics-server owns metrics.k8s.io.
                 "rules": {"default": False, "custom": [REQUESTS_PER_SECOND_RULE]},
                 "replicas": replicas,
+                "resources": dict(resources),
                 "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
                 **placement.pod_fields(),
                 "service": {"annotations": TLS_SCRAPE_ANNOTATIONS},

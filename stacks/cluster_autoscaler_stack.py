@@ -10,6 +10,7 @@ from cdk_constructs.cluster_autoscaler import ClusterAutoscaler
 from cdk_constructs.node_group import ManagedNodeGroup
 from cdk_constructs.placement import Placement
 from stacks.config import ClusterAutoscalerConfig
+from stacks.controller_footprints import CLUSTER_AUTOSCALER_RESOURCES
 from stacks.versions import VersionRow
 
 # The node group's name starts with this, then a hash of its create-only inputs (see ManagedNodeGroup).
@@ -46,6 +47,8 @@ class ClusterAutoscalerStack(NestedStack):
             cluster=cluster,
             cluster_name=cluster_name,
             nodegroup_name=workers.name,
+            nodegroup_arn=workers.nodegroup.nodegroup_arn,
+            resources=CLUSTER_AUTOSCALER_RESOURCES,
             chart_version=versions.cluster_autoscaler_chart,
             image_repository=versions.cluster_autoscaler_image.repository,
             image_tag=versions.cluster_autoscaler_image.pinned_tag,

@@ -32,6 +32,21 @@ METRICS_SERVER_REPLICAS = 2
 # prometheus-adapter chart 5.3.0 values.yaml: replicas 1, resources {}; the app runs two with a PDB.
 PROMETHEUS_ADAPTER_REPLICAS = 2
 
+# Requests (and memory limits) the app sets where the chart sets none, so that every controller has them.
+# Cluster Autoscaler: the example in chart 9.59.0's values.yaml (100m / 300Mi).
+CLUSTER_AUTOSCALER_RESOURCES = {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "300Mi"}}
+# Prometheus with the demos' few series: well inside these; the limit leaves room for compaction.
+PROMETHEUS_SERVER_RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
+ALERTMANAGER_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
+KUBE_STATE_METRICS_RESOURCES = {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}
+# prometheus-adapter: the example in chart 5.3.0's values.yaml (100m / 128Mi).
+PROMETHEUS_ADAPTER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}
+
+
+def _footprint(name: str, replicas: int, resources: dict, source: str) -> Footprint:
+    requests = resources["requests"]
+    return Footprint(name, replicas, cpu_millicores(requests["cpu"]), memory_mib(requests["memory"]), False, source)
+
 
 def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
     """Every Deployment pinned to the system nodes, for the capabilities the config enables."""
@@ -46,8 +61,8 @@ def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
                                memory_mib(config.karpenter.controller_memory), True,
                                "karpenterControllerCpu/Memory; Karpenter chart v1.14.1 anti-affinity"))
     if config.enable_cluster_autoscaler:
-        # cluster-autoscaler chart 9.59.0 values.yaml: replicaCount 1, resources {}.
-        found.append(Footprint("cluster-autoscaler", 1, 0, 0, False, "cluster-autoscaler chart 9.59.0 defaults"))
+        # cluster-autoscaler chart 9.59.0 values.yaml: replicaCount 1; the app sets its resources.
+        found.append(_footprint("cluster-autoscaler", 1, CLUSTER_AUTOSCALER_RESOURCES, "the app's CA resources"))
     if config.enable_metrics_server:
         found.append(Footprint("metrics-server", METRICS_SERVER_REPLICAS, 100, 200, False,
                                "metrics-server chart 3.13.1 requests"))
@@ -56,12 +71,15 @@ def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
         for part in ("keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"):
             found.append(Footprint(part, 1, 100, 100, False, "keda chart 2.20.2 requests"))
     if config.enable_prometheus:
-        # prometheus chart 29.27.0 values.yaml: server replicaCount 1, resources {}; its alertmanager 1.42.x
-        # and kube-state-metrics 8.4.x subcharts: one replica, resources {}. The app turns the pushgateway off.
-        for part in ("prometheus-server", "alertmanager", "kube-state-metrics"):
-            found.append(Footprint(part, 1, 0, 0, False, "prometheus chart 29.27.0 defaults"))
-        found.append(Footprint("prometheus-adapter", PROMETHEUS_ADAPTER_REPLICAS, 0, 0, False,
-                               "prometheus-adapter chart 5.3.0 defaults"))
+        # prometheus chart 29.27.0 values.yaml: server replicaCount 1; its alertmanager 1.42.x and
+        # kube-state-metrics 8.4.x subcharts: one replica; the app sets their resources and turns the
+        # pushgateway off.
+        for part, resources in (("prometheus-server", PROMETHEUS_SERVER_RESOURCES),
+                                ("alertmanager", ALERTMANAGER_RESOURCES),
+                                ("kube-state-metrics", KUBE_STATE_METRICS_RESOURCES)):
+            found.append(_footprint(part, 1, resources, "the app's prometheus chart resources"))
+        found.append(_footprint("prometheus-adapter", PROMETHEUS_ADAPTER_REPLICAS, PROMETHEUS_ADAPTER_RESOURCES,
+                                "the app's prometheus-adapter resources"))
         # aws-ebs-csi-driver chart 2.64.0 values.yaml: controller replicaCount 2; ebs-plugin and its five
         # sidecars (provisioner, attacher, snapshotter, resizer, liveness-probe) each request 10m / 40Mi.
         found.append(Footprint("ebs-csi-controller", 2, 6 * 10, 6 * 40, False, "aws-ebs-csi-driver chart 2.64.0"))

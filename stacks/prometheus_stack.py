@@ -14,7 +14,13 @@ from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
 from cdk_constructs.scaler_metrics import rule_files
 from stacks.config import PrometheusConfig
-from stacks.controller_footprints import PROMETHEUS_ADAPTER_REPLICAS
+from stacks.controller_footprints import (
+    ALERTMANAGER_RESOURCES,
+    KUBE_STATE_METRICS_RESOURCES,
+    PROMETHEUS_ADAPTER_REPLICAS,
+    PROMETHEUS_ADAPTER_RESOURCES,
+    PROMETHEUS_SERVER_RESOURCES,
+)
 from stacks.versions import PODINFO_IMAGE, VersionRow
 
 
@@ -41,6 +47,8 @@ class PrometheusStack(NestedStack):
             placement=system, retention=settings.retention,
             server_volume_size=settings.server_volume_size,
             alertmanager_volume_size=settings.alertmanager_volume_size,
+            resources={"server": PROMETHEUS_SERVER_RESOURCES, "alertmanager": ALERTMANAGER_RESOURCES,
+                       "kube-state-metrics": KUBE_STATE_METRICS_RESOURCES},
             rules=rule_files(
                 pending_pods_for=settings.alerts.pending_pods_for, at_max_for=settings.alerts.at_max_for,
                 metric_unavailable_for=settings.alerts.metric_unavailable_for,
@@ -51,7 +59,7 @@ class PrometheusStack(NestedStack):
             self, "Adapter",
             cluster=cluster, chart_version=versions.prometheus_adapter_chart,
             namespace=self.prometheus.storage, placement=system,
-            replicas=PROMETHEUS_ADAPTER_REPLICAS,
+            replicas=PROMETHEUS_ADAPTER_REPLICAS, resources=PROMETHEUS_ADAPTER_RESOURCES,
         )
         CustomMetricScaledPodinfo(self, "Podinfo", cluster=cluster, image=PODINFO_IMAGE.reference,
                                   placement=demos.for_image(PODINFO_IMAGE.architectures),

@@ -157,6 +157,9 @@ class Image:
     digest: str | None  # None: no public source gives a digest for this tag; pinned by tag only
     architectures: frozenset[str]
     source: str
+    # Starts as root (binds a low port, then drops privileges): it cannot run under the restricted
+    # Pod Security profile, only the baseline rules the demos all follow.
+    needs_root: bool = False
 
     @property
     def pinned_tag(self) -> str:
@@ -175,7 +178,8 @@ _MULTI_ARCH = frozenset({"amd64", "arm64"})
 PHP_APACHE_IMAGE = Image(
     "registry.k8s.io/hpa-example", "latest",
     "sha256:581697a37f0e136db86d6b30392f0db40ce99c8248a7044c770012f4e8491544", frozenset({"amd64"}),
-    "kubernetes/website#52532 (amd64 only); digest: image IDs in kubectl describe outputs of the walkthrough")
+    "kubernetes/website#52532 (amd64 only); digest: image IDs in kubectl describe outputs of the walkthrough",
+    needs_root=True)
 # Karpenter's getting-started `inflate` deployment uses this pause image (EKS Distro builds it for
 # amd64 and arm64).
 PAUSE_IMAGE = Image("public.ecr.aws/eks-distro/kubernetes/pause", "3.7", None, _MULTI_ARCH,
@@ -183,7 +187,7 @@ PAUSE_IMAGE = Image("public.ecr.aws/eks-distro/kubernetes/pause", "3.7", None, _
 # The chapter's tester runs nginx; NGINX's own ECR Public repository, not Docker Hub.
 NGINX_IMAGE = Image("public.ecr.aws/nginx/nginx", "1.29", None, _MULTI_ARCH,
                     "docker-library/official-images library/nginx Architectures; the 1.29 tag moves, "
-                    "and no public source gives the ECR Public digest")
+                    "and no public source gives the ECR Public digest", needs_root=True)
 # podinfo (stefanprodan/podinfo), the chapter's custom-metrics demo.
 PODINFO_IMAGE = Image("ghcr.io/stefanprodan/podinfo", "6.14.1", None, _MULTI_ARCH,
                       "stefanprodan/podinfo .github/workflows/release.yml (platforms linux/amd64,linux/arm64); "

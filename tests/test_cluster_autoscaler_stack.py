@@ -58,9 +58,12 @@ def test_scaling_actions_only_on_its_tagged_node_group(irsa):
 def test_describe_actions_are_upstreams_recommended_list(irsa):
     describe = _policy_statements(irsa)["DescribeForAutoDiscovery"]
     assert sorted(describe["Action"]) == sorted(DESCRIBE_ACTIONS)
-    assert {"eks:DescribeNodegroup", "ec2:DescribeImages", "ec2:GetInstanceTypesFromInstanceRequirements"} <= set(
-        describe["Action"])
+    assert {"ec2:DescribeImages", "ec2:GetInstanceTypesFromInstanceRequirements"} <= set(describe["Action"])
     assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in describe["Action"])
+    # Upstream's eks:DescribeNodegroup (scale from zero), only on the node group it scales.
+    own = _policy_statements(irsa)["DescribeOwnNodeGroup"]
+    assert own["Action"] == "eks:DescribeNodegroup"
+    assert own["Resource"]["Fn::GetAtt"][0].startswith("Workers") and own["Resource"]["Fn::GetAtt"][1] == "Arn"
 
 
 def test_chart_values(irsa):

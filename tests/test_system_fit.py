@@ -59,8 +59,9 @@ def test_requests_beyond_the_nodes_are_rejected_with_the_numbers():
     assert message.startswith(
         'invalid settings systemNodeMinSize=2, systemNodeInstanceTypes=["m5.large"]: the controllers do not fit '
         "2 system nodes (")
-    # 2 x 1500m (Karpenter) + CoreDNS 200m + metrics-server 200m + KEDA 300m + EBS CSI controller 120m.
-    assert "they request 3820m, " in message and "karpenter 2x1500m/1024Mi" in message
+    # 2 x 1500m (Karpenter) + CoreDNS 200m + metrics-server 200m + KEDA 300m + EBS CSI controller 120m
+    # + Prometheus server 200m, Alertmanager 10m, kube-state-metrics 10m and 2 x 100m adapter.
+    assert "they request 4240m, " in message and "karpenter 2x1500m/1024Mi" in message
     assert "leaves 1775m, 6784Mi and 24 pods per node" in message
     assert "\n" not in message
 
