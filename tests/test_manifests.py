@@ -46,4 +46,4 @@ def test_php_apache_manifests_need_exactly_their_values():
     deployment = objects[1]
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["resources"] == {"requests": {"cpu": "200m"}, "limits": {"cpu": "500m"}}
+    assert container["resources"] == {"requests": {"cpu": "200m", "memory": "128Mi"}, "limits": {"cpu": "500m"}}

@@ -64,7 +64,7 @@ def test_php_apache_deployment(default):
                                   "@sha256:581697a37f0e136db86d6b30392f0db40ce99c8248a7044c770012f4e8491544")
     # amd64 only, on Karpenter's nodes (which it launches for it).
     assert pod["nodeSelector"] == {"type": "karpenter", "kubernetes.io/arch": "amd64"}
-    assert container["resources"] == {"requests": {"cpu": "200m"}, "limits": {"cpu": "500m"}}
+    assert container["resources"] == {"requests": {"cpu": "200m", "memory": "128Mi"}, "limits": {"cpu": "500m"}}
 
 
 def test_hpa_is_applied_after_metrics_server_and_its_target(default):
