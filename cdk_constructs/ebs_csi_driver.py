@@ -9,6 +9,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.ebs_volumes_gone import VOLUME_TAG_KEY
 from cdk_constructs.placement import Placement
 from cdk_constructs.pod_identity import trust_conditions
 
@@ -47,7 +48,9 @@ class EbsCsiDriver(Construct):
             pod_identity_associations=[eks.CfnAddon.PodIdentityAssociationProperty(
                 role_arn=self.role.role_arn, service_account=SERVICE_ACCOUNT)] if pod_identity else None,
             service_account_role_arn=None if pod_identity else self.role.role_arn,
-            configuration_values=json.dumps({"controller": placement.pod_fields()}),
+            # Every volume it creates carries VOLUME_TAG_KEY=<cluster>: the teardown waits for those.
+            configuration_values=json.dumps({"controller": {
+                **placement.pod_fields(), "extraVolumeTags": {VOLUME_TAG_KEY: cluster.cluster_name}}}),
             resolve_conflicts="OVERWRITE",
         )
 

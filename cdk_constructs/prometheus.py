@@ -48,7 +48,8 @@ class Prometheus(Construct):
             manifest=load_manifest("prometheus-storage", namespace=NAMESPACE, release=RELEASE,
                                    alertmanagerVolumeSize=alertmanager_volume_size),
         )
-        # Volumes are provisioned and, on teardown, deleted by the driver: it must outlive them.
+        # Volumes are provisioned and, on teardown, deleted by the driver: it (and the step that waits for
+        # the deletions) must outlive them.
         self.storage.node.add_dependency(csi_driver)
         pods = placement.pod_fields()
         self.chart = eks.HelmChart(

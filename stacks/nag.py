@@ -62,6 +62,10 @@ ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
      "ASGs tagged for this cluster and the ca-workers node group"),
     (r"/EbsCsiDriver/Role/Resource$", "IAM4",
      "AmazonEBSCSIDriverPolicy is the policy AWS documents and maintains for the EBS CSI driver"),
+    (r"/EbsVolumesGone/Handler/ServiceRole/Resource$", "IAM4",
+     "the teardown wait's Lambda: AWSLambdaBasicExecutionRole, for its own log stream only"),
+    (r"/EbsVolumesGone/Handler/ServiceRole/DefaultPolicy/Resource$", "IAM5",
+     "ec2:DescribeVolumes supports no resource-level permissions; read-only, to find this cluster's volumes"),
     # CDK Pipelines internals
     (r"/Pipeline/Assets/FileRole/DefaultPolicy/Resource$", "IAM5",
      "CDK Pipelines' asset publishing role: its CodeBuild builds, logs and the pipeline's artifacts"),

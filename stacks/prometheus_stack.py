@@ -9,6 +9,7 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.ebs_csi_driver import EbsCsiDriver
+from cdk_constructs.ebs_volumes_gone import EbsVolumesGone
 from cdk_constructs.placement import Placement
 from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
@@ -41,9 +42,12 @@ class PrometheusStack(NestedStack):
         super().__init__(scope, construct_id, description="Prometheus, prometheus-adapter and the podinfo HPA demo")
         csi = EbsCsiDriver(self, "EbsCsiDriver", cluster=cluster, identity_type=identity_type,
                            placement=system)
+        # Teardown: claims, then this waits for the driver to delete their volumes, then the add-on goes.
+        volumes_gone = EbsVolumesGone(self, "EbsVolumesGone", cluster_name=cluster.cluster_name)
+        volumes_gone.node.add_dependency(csi.addon)
         self.prometheus = Prometheus(
             self, "Prometheus",
-            cluster=cluster, chart_version=versions.prometheus_chart, csi_driver=csi.addon,
+            cluster=cluster, chart_version=versions.prometheus_chart, csi_driver=volumes_gone,
             placement=system, retention=settings.retention,
             server_volume_size=settings.server_volume_size,
             alertmanager_volume_size=settings.alertmanager_volume_size,

@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
-from tests.synth import chart_values, manifest_objects_by_name
+from tests.synth import chart_values, manifest_objects_by_name, resolve
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
 
@@ -29,7 +29,7 @@ def test_ebs_csi_add_on_with_pod_identity(prometheus):
     assert association["ServiceAccount"] == "ebs-csi-controller-sa"
     assert association["RoleArn"]["Fn::GetAtt"][0].startswith("EbsCsiDriverRole")
     assert "ServiceAccountRoleArn" not in addon
-    controller = json.loads(addon["ConfigurationValues"])["controller"]
+    controller = json.loads(resolve(addon["ConfigurationValues"]))["controller"]
     assert controller["nodeSelector"] == {"role": "system"}
     assert controller["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
     prometheus.has_resource_properties("AWS::IAM::Role", {
@@ -118,7 +118,8 @@ def test_order_driver_storage_charts_hpa(prometheus):
     hpa, _ = objects["HorizontalPodAutoscaler/podinfo"]
     server, _ = _chart(prometheus, "prometheus")
     adapter, _ = _chart(prometheus, "prometheus-adapter")
-    assert addon in resources[storage]["DependsOn"]
+    (wait,) = prometheus.find_resources("Custom::EbsVolumesGone")
+    assert addon in resources[wait]["DependsOn"] and wait in resources[storage]["DependsOn"]
     assert storage in resources[server]["DependsOn"]
     assert storage in resources[adapter]["DependsOn"]
     assert adapter in resources[hpa]["DependsOn"]
