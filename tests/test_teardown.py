@@ -36,7 +36,9 @@ def test_volumes_are_deleted_while_the_csi_driver_runs(default):
     addon = _key(resources, lambda r: r["Type"] == "AWS::EKS::Addon")
     storage = _key(resources, lambda r: r["Type"] == MANIFEST and "PersistentVolumeClaim" in str(r["Properties"]["Manifest"]))
     chart = _key(resources, lambda r: r["Type"] == HELM and r["Properties"]["Chart"] == "prometheus")
-    assert addon in resources[storage]["DependsOn"]   # claims (ours and the chart's) go before the driver
+    wait = _key(resources, lambda r: r["Type"] == "Custom::EbsVolumesGone")
+    # Claims (ours and the chart's) go before the wait for their volumes, the wait before the driver.
+    assert wait in resources[storage]["DependsOn"] and addon in resources[wait]["DependsOn"]
     assert storage in resources[chart]["DependsOn"]
 
 
