@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-prometheus prometheus-tools check-cdk-json crds snapshots nag plan plan-bench bench doctor check-aws \
+.PHONY: setup synth test test-prometheus test-browser browser prometheus-tools check-cdk-json crds snapshots nag plan plan-bench bench doctor check-aws \
 	bootstrap diff deploy destroy clean
 
 # Without the pinned Node in node_modules/.bin, npx would run the CDK CLI on whatever Node the system has.
@@ -44,6 +44,15 @@ test-prometheus: prometheus-tools setup
 prometheus-tools:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
 		{ echo "test-prometheus needs promtool and prometheus: apt-get install prometheus" >&2; exit 2; }
+
+# The planner's HTML reports in a real headless browser: Debian's chromium, which this target does not
+# install (.ci/run does).
+test-browser: browser setup
+	$(BIN)/pytest -m browser tests/browser
+
+browser:
+	@command -v chromium >/dev/null || \
+		{ echo "test-browser needs a headless browser: apt-get install chromium" >&2; exit 2; }
 
 # The project's own CI: cdk.json ships every setting at its default (a deployment's cdk.json need not).
 check-cdk-json: setup

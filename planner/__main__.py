@@ -17,6 +17,7 @@ from pathlib import Path
 from planner import assumptions as A
 from planner import comparison, explain, inputs, observe_cli, sweep
 from planner import scenario as S
+from planner.html_report import Page
 from planner.inputs import InputError
 from planner.progress import Progress
 from planner.plot import plot
@@ -153,17 +154,24 @@ def _sweep(args: argparse.Namespace) -> None:
     out = inputs.output_folder(args.out)
     options = dict(seed=args.seed, step=step, prices=prices, record_every=max(step, min(60.0, scenario.duration / 2000)),
                    latencies={**A.latency_sets()[TYPICAL], **inputs.latencies(args.latency)})
+    heading = (f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
+               "typical latencies; time to capacity p50/p95 over each rise of the load; * on the Pareto front "
+               "(cost against the workloads' mean p95)")
     try:
         table, written = sweep.run(swept, _base(args), scenario, out, plot=not args.no_plot, options=options,
                                    progress=None if args.quiet else lambda label: print(f"planning {label}",
                                                                                          file=sys.stderr))
+        page = Page(f"Sweep: {scenario.name}, " + " x ".join(swept))
+        page.text("One row per combination", f"{heading}\n{table}")
+        if not args.no_plot:
+            page.plot("Cost against time to capacity, with the Pareto front", written[-1])
+        report = page.write(written[0].with_suffix(".html"))
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
-    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
-          "typical latencies; time to capacity p50/p95 over each rise of the load; * on the Pareto front "
-          "(cost against the workloads' mean p95)")
+    print(heading)
     print(table)
     print("wrote " + ", ".join(str(path) for path in written))
+    print(f"report: {report.resolve().as_uri()}")
     sys.stdout.flush()
 
 
@@ -191,12 +199,17 @@ def _plan(args: argparse.Namespace) -> None:
             _check_explained(args.explain, simulation)
             explained = simulation
         levels[level].append(simulation.run())
-    print(f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
-          + _latencies_text(levels, fixed))
-    print(summary_table(levels, marked=selection.stand_ins))
+    heading = (f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
+               + _latencies_text(levels, fixed))
+    table = summary_table(levels, marked=selection.stand_ins)
+    print(heading)
+    print(table)
     for note in selection.notes:
         print(note)
     stem = slug(scenario.name)
+    name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
+    page = Page(f"Plan: {scenario.name}, " + " vs ".join(result.label for result in levels[TYPICAL]))
+    page.text("Summary", "\n".join([heading, table, *selection.notes]))
     try:
         written = [path for level, results in levels.items() for result in results
                    for path in write_series(result, out / "_".join([stem, slug(result.label)]
@@ -208,13 +221,17 @@ def _plan(args: argparse.Namespace) -> None:
             path.write_text(log + "\n")
             written.append(path)
         if not args.no_plot:
-            name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
             subtitle = "typical latencies (the table gives the range)" if len(levels) > 1 else ""
             written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", scenario=scenario,
                                 workloads=selection.workloads[runs[0].label], subtitle=subtitle))
+            page.plot("Load, replicas, nodes and metrics over time", written[-1])
+        if explained is not None:
+            page.text(f"Decisions for {args.explain} ({explained.label})", log)
+        report = page.write(out / f"{stem}_{name}.html")
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))
+    print(f"report: {report.resolve().as_uri()}")
     sys.stdout.flush()  # a closed pipe shows here, where main() handles it, not at interpreter exit
 
 

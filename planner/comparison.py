@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.model import NODE_DEMO_GROUPS, Workload, node_demo, workloads
+from planner.model import HEADROOM, NODE_DEMO_GROUPS, Workload, node_demo, workloads
 from planner.table import count_text
 from planner.scenario import Scenario
 from stacks.config import AppConfig
@@ -43,8 +43,8 @@ def select(runs: dict[str, AppConfig], scenario: Scenario) -> Selection:
         return selection
     for name in sorted(set(asked) | {name for specs in deployed.values() for name in specs}):
         missing = [label for label in runs if name not in deployed[label]]
-        if not missing:
-            continue
+        if not missing or name == HEADROOM:
+            continue  # headroom is part of the settings compared, not a workload to plan in every run
         group = {label: _stand_in_group(runs[label]) for label in missing}
         if name in NODE_DEMO_GROUPS and name in asked and all(group.values()):
             for label in missing:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from planner.model import Workload
+from planner.model import HEADROOM, Workload
 from planner.scenario import RATE_WORKLOADS, WORKLOADS, Scenario
 from planner.simulation import Result
 
 STYLES = ("-", "--", ":", "-.")
-COLOURS = dict(zip(WORKLOADS, ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")))
+COLOURS = {**dict(zip(WORKLOADS, ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"))),
+           HEADROOM: "tab:olive"}  # the placeholders: Ready drops when they are preempted
 GROUP_COLOURS = {"system": "tab:gray", "karpenter": "tab:red", "ca": "tab:cyan"}
 GROUP_NAMES = {"system": "system group", "karpenter": "Karpenter", "ca": "ca-workers group"}
 TARGET_UNITS = {"cpu": "% CPU", "pods": "requests/s per pod", "keda": "requests/s per pod"}

@@ -100,7 +100,7 @@ def test_every_output_is_named_by_scenario_and_run(tmp_path, capsys):
         assert main([*args, "--hours", "0.05", "--out", str(tmp_path), "--quiet"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         f"{stem}.{ext}" for stem in ("spike_settings", "spike_settings-enableKeda-false", "steady_settings")
-        for ext in ("csv", "json", "png"))
+        for ext in ("csv", "json", "png", "html"))
 
 
 def test_repeated_compare_flags_are_runs_of_their_own(tmp_path, capsys):

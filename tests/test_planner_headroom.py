@@ -73,3 +73,12 @@ def test_cluster_autoscaler_plans_with_the_configured_utilization_threshold(perc
     simulation = Simulation(config, burst(0))
     assert isinstance(simulation.cluster_autoscaler, ClusterAutoscaler)
     assert simulation.cluster_autoscaler.utilization_threshold == int(percent) / 100
+
+
+def test_a_comparison_keeps_headroom_in_the_run_that_has_it():
+    from planner.comparison import select
+    runs = {"without": parse_config(with_defaults({})), "with": parse_config(with_defaults({"headroom": "2"}))}
+    selection = select(runs, burst(3))
+    assert HEADROOM in {spec.name for spec in selection.workloads["with"]}
+    assert HEADROOM not in {spec.name for spec in selection.workloads["without"]}
+    assert not selection.notes

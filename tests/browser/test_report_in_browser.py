@@ -1,0 +1,63 @@
+"""The plan's HTML report in a real headless browser (Debian's chromium; make test-browser): it loads with
+no console message and shows every plot. Not part of plain make test, which needs no browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from planner.__main__ import main
+from stacks.config import DEFAULTS
+from tests.context import write_cdk_json
+
+pytestmark = pytest.mark.browser
+
+# The flags the issue names: headless, no sandbox (CI runs as root), nothing fetched or synced on start.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync")
+
+
+def _load(page, profile) -> tuple[str, list[str]]:
+    """The DOM after load, and the console messages chromium logged while loading it."""
+    chromium = shutil.which("chromium")
+    assert chromium, "make test-browser needs Debian's chromium (apt-get install chromium)"
+    done = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+                           "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout, [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan")
+    settings = write_cdk_json(tmp_path_factory.mktemp("settings"), DEFAULTS)
+    assert main(["--cdk-json", str(settings), "--explain", "php-apache", "--compare", "headroom=2", "--quiet",
+                 "--out", str(out)]) == 0
+    assert main(["--cdk-json", str(settings), "--sweep", "headroom=0,2", "--quiet", "--out", str(out)]) == 0
+    return sorted(out.glob("*.html"))
+
+
+def test_both_reports_are_written(reports):
+    assert [page.name for page in reports] == ["chapter_settings_vs_headroom-2.html", "sweep_chapter_headroom.html"]
+
+
+def test_each_report_loads_without_console_messages_and_shows_every_plot(reports, tmp_path):
+    for page in reports:
+        dom, console = _load(page, tmp_path / page.stem)
+        assert not console, console
+        shown = re.search(r'data-plots-shown="(\d+)/(\d+)"', dom)
+        assert shown, f"{page.name}: the page's load handler did not run"
+        assert shown.group(1) == shown.group(2) != "0", f"{page.name}: plots shown {shown.group(0)}"
+
+
+def test_a_broken_plot_is_caught(reports, tmp_path):
+    """The check itself: a plot that cannot be decoded is counted out and reported on the console."""
+    broken = tmp_path / "broken.html"
+    broken.write_text(re.sub(r'src="data:image/png;base64,[^"]{40}', 'src="data:image/png;base64,AAAA',
+                             reports[1].read_text(), count=1))
+    dom, console = _load(broken, tmp_path / "profile")
+    assert 'data-plots-shown="0/1"' in dom
+    assert any("did not load" in line for line in console)

@@ -1,0 +1,35 @@
+"""The plan's HTML report: one self-contained page per plan or sweep (the browser test is in tests/browser)."""
+
+from __future__ import annotations
+
+import re
+
+from planner.__main__ import main
+
+
+def test_a_plan_writes_one_page_with_everything_inlined(tmp_path, capsys, planner_defaults):
+    assert main(["--explain", "php-apache", "--quiet", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    (page,) = tmp_path.glob("*.html")
+    assert f"report: {page.resolve().as_uri()}" in printed
+    text = page.read_text()
+    assert text.count('<img class="plot"') == 1 and 'src="data:image/png;base64,' in text
+    assert "<h2>Summary</h2>" in text and "php-apache: time to capacity" in text
+    assert "<h2>Decisions for php-apache (settings)</h2>" in text and "Resource metric" in text
+    # Nothing to fetch when viewed: no URL in any src or href, no external script or stylesheet.
+    assert not re.search(r'(src|href)="(?!data:)', text)
+    assert "<link" not in text and "<script src" not in text
+
+
+def test_a_sweep_writes_its_page_with_the_pareto_plot(tmp_path, capsys, planner_defaults):
+    assert main(["--sweep", "headroom=0,2", "--quiet", "--out", str(tmp_path)]) == 0
+    page = tmp_path / "sweep_chapter_headroom.html"
+    text = page.read_text()
+    assert "Pareto front" in text and text.count('<img class="plot"') == 1
+    assert f"report: {page.resolve().as_uri()}" in capsys.readouterr().out
+
+
+def test_without_a_plot_the_page_has_the_tables(tmp_path, capsys, planner_defaults):
+    assert main(["--no-plot", "--quiet", "--out", str(tmp_path)]) == 0
+    (page,) = tmp_path.glob("*.html")
+    assert "<img" not in page.read_text() and "cluster: cost" in page.read_text()
