@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shlex
 import subprocess
 
 import pytest
 
+from planner.__main__ import parse_args
 from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
 from stacks.system_fit import check_system_fit
 from stacks.versions import MATRIX
@@ -115,6 +117,13 @@ def test_every_documented_setting_example_works_or_fails_as_shown(example):
                 parse_config(with_defaults(settings))
             shown = example.error.split("...")[0]
             assert str(error.value).startswith(shown), (str(error.value), shown)
+
+
+@pytest.mark.parametrize("page", pages(), ids=PAGE_IDS)
+def test_every_documented_planner_command_parses(page):
+    for line in code_lines(page.read_text()):
+        for args in re.findall(r'PLAN_ARGS="([^"]*)"', line):
+            parse_args(shlex.split(args))  # a flag or form the planner does not take raises InputError
 
 
 def test_the_examples_are_found():
