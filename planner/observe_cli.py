@@ -12,7 +12,7 @@ from planner import calibrate, inputs
 from planner.inputs import InputError
 from planner.model import workloads
 from planner.prometheus_api import Prometheus, PrometheusError, duration, timestamp
-from planner.replay import plot, replay, table, write_csv
+from planner.replay import page, plot, replay, table, write_csv
 from planner.report import slug
 from stacks.config import AppConfig
 
@@ -73,11 +73,14 @@ def _replay(args: argparse.Namespace, config: AppConfig) -> None:
     for note in result.notes:
         print(note)
     stem = out / f"replay_{slug(args.start)}"
+    window = f"{args.start} .. {args.end}"
     try:
         written = [write_csv(result, stem.with_suffix(".csv"))]
         if not args.no_plot:
             written.append(plot(result, stem.with_suffix(".png"),
-                                title=f"replay {args.start} .. {args.end}: observed (solid) vs planned (dashed)"))
+                                title=f"replay {window}: observed (solid) vs planned (dashed)"))
+        report = page(result, window, None if args.no_plot else written[-1]).write(stem.with_suffix(".html"))
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print("wrote " + ", ".join(str(path) for path in written))
+    print(f"report: {report.resolve().as_uri()}")

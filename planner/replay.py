@@ -18,6 +18,7 @@ from typing import Mapping
 
 from planner import assumptions as A
 from planner.calibrate import SCRAPE_SECONDS, pod_pattern, require
+from planner.html_report import Page
 from planner.model import workloads as planned_workloads
 from planner.prometheus_api import Prometheus, PrometheusError
 from planner.table import count_text, duration_text
@@ -144,6 +145,15 @@ def table(result: Replay) -> str:
                      count_text(round(gap.mean_gap, 2)), f"{gap.max_gap:+g}", duration_text(gap.max_gap_at)))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def page(result: Replay, heading: str, png: Path | None) -> Page:
+    """The replay's part of the HTML report: the divergence table with its notes, then the plot (if drawn)."""
+    report = Page(f"Replay: {heading}")
+    report.text("Where plan and cluster diverge, largest gap first", "\n".join([table(result), *result.notes]))
+    if png is not None:
+        report.plot("Observed (solid) against planned (dashed), largest gap first", png)
+    return report
 
 
 def write_csv(result: Replay, path: Path) -> Path:

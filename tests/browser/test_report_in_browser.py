@@ -1,4 +1,4 @@
-"""The plan's HTML report in a real headless browser (Debian's chromium; make test-browser): it loads with
+"""The planner's HTML reports (plan, sweep, replay) in a real headless browser (Debian's chromium; make test-browser): it loads with
 no console message and shows every plot. Not part of plain make test, which needs no browser."""
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ import subprocess
 
 import pytest
 
+from planner import replay
 from planner.__main__ import main
 from stacks.config import DEFAULTS
 from tests.context import write_cdk_json
+from tests.replay_sample import sample_replay
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +39,16 @@ def reports(tmp_path_factory):
     assert main(["--cdk-json", str(settings), "--explain", "php-apache", "--compare", "headroom=2", "--quiet",
                  "--out", str(out)]) == 0
     assert main(["--cdk-json", str(settings), "--sweep", "headroom=0,2", "--quiet", "--out", str(out)]) == 0
+    # The replay's page from a result built by hand: the replay itself needs Prometheus (tests/prometheus).
+    result = sample_replay()
+    replay.page(result, "sample", replay.plot(result, out / "replay_sample.png", title="replay")).write(
+        out / "replay_sample.html")
     return sorted(out.glob("*.html"))
 
 
-def test_both_reports_are_written(reports):
-    assert [page.name for page in reports] == ["chapter_settings_vs_headroom-2.html", "sweep_chapter_headroom.html"]
+def test_every_report_is_written(reports):
+    assert [page.name for page in reports] == ["chapter_settings_vs_headroom-2.html", "replay_sample.html",
+                                               "sweep_chapter_headroom.html"]
 
 
 def test_each_report_loads_without_console_messages_and_shows_every_plot(reports, tmp_path):
@@ -57,7 +64,7 @@ def test_a_broken_plot_is_caught(reports, tmp_path):
     """The check itself: a plot that cannot be decoded is counted out and reported on the console."""
     broken = tmp_path / "broken.html"
     broken.write_text(re.sub(r'src="data:image/png;base64,[^"]{40}', 'src="data:image/png;base64,AAAA',
-                             reports[1].read_text(), count=1))
+                             reports[-1].read_text(), count=1))
     dom, console = _load(broken, tmp_path / "profile")
     assert 'data-plots-shown="0/1"' in dom
     assert any("did not load" in line for line in console)

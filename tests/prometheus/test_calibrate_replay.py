@@ -91,13 +91,16 @@ def test_replay_lists_the_largest_gaps_first(replayed):
     assert {"inflate:replicas", "tester:ready", "nodes:karpenter", "nodes:ca", "pending"} <= {g.series for g in replayed.gaps}
 
 
-def test_replay_cli_writes_a_table_csv_and_plot(prometheus, calibrated, window_start, tmp_path, capsys):
+def test_replay_cli_writes_a_table_csv_plot_and_page(prometheus, calibrated, window_start, tmp_path, capsys):
     args = ["--replay", prometheus, "--from", _iso(window_start), "--to", _iso(window_start + synthetic.DURATION),
             "--calibration", str(calibrated), "--out", str(tmp_path), *SETTINGS]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1].split()[:2] == ["series", "observed"]
-    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".csv", ".png"]
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".csv", ".html", ".png"]
+    (report,) = tmp_path.glob("*.html")
+    assert f"report: {report.resolve().as_uri()}" in out
+    assert out.splitlines()[2] in report.read_text() and 'src="data:image/png;base64,' in report.read_text()
 
 
 @pytest.mark.parametrize(("args", "message"), [
