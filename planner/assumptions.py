@@ -72,4 +72,29 @@ METRICS_SERVER_RESOLUTION = 15.0  # chart default --metric-resolution=15s
 # (bounded by its latency) and curl loops against podinfo (the chapter's HPA saw ~19 requests/s).
 CHAPTER_RATES = {"php-apache": 50.0, "podinfo": 20.0, "podinfo-keda": 20.0}
 
-# Spot capacity is priced at the on-demand price: a plan should not count on spot discounts.
+
+
+@dataclass(frozen=True)
+class SpotAssumptions:
+    """What Spot capacity costs and how often EC2 takes it back: assumptions, not settings. Override
+    with Simulation(spot=SpotAssumptions(...)) (no CLI flag yet)."""
+
+    # Spot price as a share of on-demand. AWS's "up to 90 % off" (aws.amazon.com/ec2/spot/pricing) is a
+    # bound, not a rate; the Spot Instance Advisor's "Savings over On-Demand" column for general-purpose
+    # types in us-east-1 shows typical savings around 60-70 %. An assumption: 0.4 (60 % off).
+    price_factor: float = 0.4
+    # Share of Spot instances interrupted per 30 days. The Spot Instance Advisor's lowest "Frequency of
+    # interruption" band is "<5 %" (aws.amazon.com/ec2/spot/instance-advisor); an assumption: its upper
+    # edge, 5 %, as a constant hazard per instance (exponential times, drawn from the plan's seed).
+    interruptions_per_month: float = 0.05
+    # Chance that a Spot launch finds no capacity (InsufficientInstanceCapacity); Karpenter then marks
+    # the offering unavailable and launches from the next NodePool, on-demand. No public rate: 0 by
+    # default, an input for what-ifs.
+    launch_failure: float = 0.0
+
+
+SPOT = SpotAssumptions()
+SPOT_NOTICE = 120.0  # the Spot interruption notice: two minutes (EC2 User Guide, "Spot Instance interruption notices")
+# aws/karpenter-provider-aws v1.14.1 pkg/cache/cache.go UnavailableOfferingsTTL: how long an interrupted
+# or failed Spot offering is skipped.
+SPOT_UNAVAILABLE_TTL = 180.0

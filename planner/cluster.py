@@ -87,6 +87,12 @@ class Node:
     unneeded_since: float | None = None
     cordoned: bool = False  # tainted NoSchedule by a node autoscaler that is removing it
     removed: bool = False
+    spot: bool = False  # a Spot instance (Karpenter's spot NodePool)
+
+    @property
+    def billed_as(self) -> str:
+        """Its line on the bill: the instance type, and whether it is Spot."""
+        return f"{self.kind} spot" if self.spot else self.kind
 
     @property
     def cpu(self) -> float:
@@ -185,7 +191,7 @@ class Cluster:
         """Instance-hours by type from launch to removal (or `end`): what EC2 bills."""
         seconds = dict(self.node_seconds)
         for node in self.nodes:
-            seconds[node.kind] = seconds.get(node.kind, 0.0) + end - node.launched
+            seconds[node.billed_as] = seconds.get(node.billed_as, 0.0) + end - node.launched
         return {kind: value / 3600 for kind, value in sorted(seconds.items())}
 
     def jitter(self, seconds: float) -> float:
@@ -193,9 +199,10 @@ class Cluster:
 
     # ---- nodes ----
 
-    def new_node(self, kind: str, group: str, ready_at: float) -> Node:
+    def new_node(self, kind: str, group: str, ready_at: float, spot: bool = False) -> Node:
         node = Node(kind, group, self.shapes[kind], self.prices[kind], self.now, ready_at,
-                    last_pod_event=ready_at)
+                    last_pod_event=ready_at, spot=spot)
+        node.price = self.prices[node.billed_as]
         self.changes += 1
         self.nodes.append(node)
         self.groups[group].append(node)
@@ -216,7 +223,7 @@ class Cluster:
         self.groups[node.group].remove(node)
         self.in_flight.pop(node, None)
         self.nodes_by_kind[node.kind] -= 1
-        self.node_seconds[node.kind] = self.node_seconds.get(node.kind, 0.0) + self.now - node.launched
+        self.node_seconds[node.billed_as] = self.node_seconds.get(node.billed_as, 0.0) + self.now - node.launched
         self.nodes_removed += 1
         self.changes += 1
 

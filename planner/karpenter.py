@@ -8,6 +8,7 @@ Upstream: kubernetes-sigs/karpenter at the commit aws/karpenter-provider-aws v1.
 (controller.go, emptiness.go, multinodeconsolidation.go, singlenodeconsolidation.go, balanced.go,
 helpers.go BuildDisruptionBudgetMapping, consolidation.go commandValidationDelay) and
 pkg/controllers/nodeclaim/disruption/consolidation.go (Consolidatable: no pod event for consolidateAfter).
+Spot (NodePools by weight, interruptions, launch failures): planner/spot.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from planner import assumptions as A
 from planner.cluster import Cluster, Node, WorkloadState, fill, holds
 from planner.model import node_pool_disruption, quantity
+from planner.spot import SPOT, SpotMarket, pools
 from stacks.config import AppConfig
 
 POLLING_PERIOD = 10.0  # disruption/controller.go pollingPeriod
@@ -35,8 +37,11 @@ class Command:
 
 
 class Karpenter:
-    def __init__(self, cluster: Cluster, config: AppConfig, step: float) -> None:
+    def __init__(self, cluster: Cluster, config: AppConfig, step: float,
+                 spot: A.SpotAssumptions = A.SPOT, seed: int = 1) -> None:
         self.cluster, self.step = cluster, step
+        self.pools = pools(config)  # highest weight first; each has the settings' limits
+        self.market = SpotMarket(spot, seed) if any(pool.capacity_type == SPOT for pool in self.pools) else None
         settings = config.karpenter
         self.allowed = sorted(settings.instance_types, key=lambda name: cluster.prices[name])  # cheapest first
         self.cpu_limit = float(settings.cpu_limit)
@@ -49,8 +54,11 @@ class Karpenter:
         self.replacing: dict[Node, Command] = {}  # replacement node -> the command it completes
         self.consolidated: tuple | None = None  # the cluster state in which consolidation found nothing
         self.quiet: tuple[int, float] | None = None  # (cluster.changes, next node Consolidatable) of a poll
+        self.reclaims: list[tuple[float, Node]] = []  # (end of the notice, interrupted Spot node), in order
 
     def reconcile(self, now: float) -> None:
+        if self.market:
+            self._interrupt(now)
         self._provision(now)
         self._disrupt(now)
 
@@ -61,7 +69,41 @@ class Karpenter:
             times.append(min(self.batch[1] + A.KARPENTER_BATCH_IDLE, self.batch[0] + A.KARPENTER_BATCH_MAX))
         if self.validating is not None:
             times.append(self.validating.decided + VALIDATION_DELAY)
+        if self.market:
+            times.append(max(min([self.market.next_notice(), *(end for end, _ in self.reclaims[:1])]),
+                             now + self.step))
         return min(times)
+
+    def spot_summary(self) -> dict:
+        """The summary's Spot counts, when a NodePool allows Spot."""
+        if self.market is None:
+            return {}
+        return {"spot_interruptions": self.market.interruptions, "spot_launch_failures": self.market.launch_failures}
+
+    # ---- Spot interruptions ----
+
+    def _interrupt(self, now: float) -> None:
+        """A Spot interruption notice: the offering is marked unavailable and the NodeClaim deleted, so
+        the node is cordoned and drained at once (its pods go Pending for the provisioner); EC2 reclaims
+        the instance when the two-minute notice runs out."""
+        for node in self.market.due(now):
+            self.market.interruptions += 1
+            self.market.mark_unavailable(node.kind, now)
+            self.cluster.note("Karpenter", set(node.counts), lambda node=node: (
+                f"Spot interruption notice for a {node.kind}: cordons and drains it ("
+                + (", ".join(f"{count} {name}" for name, count in node.counts.items()) or "no pod")
+                + f" go Pending); Spot {node.kind} unavailable for {A.SPOT_UNAVAILABLE_TTL:g} s, "
+                  f"the instance is gone in {A.SPOT_NOTICE:g} s"))
+            if node.ready_at > now:
+                self.cluster.remove_node(node)  # not Ready yet: nothing to drain
+                continue
+            node.cordoned = True
+            self.cluster.evict_all(node)
+            self.reclaims.append((now + A.SPOT_NOTICE, node))
+        while self.reclaims and self.reclaims[0][0] <= now:
+            _, node = self.reclaims.pop(0)
+            if not node.removed:
+                self.cluster.remove_node(node)
 
     # ---- provisioning ----
 
@@ -94,33 +136,57 @@ class Karpenter:
         # Largest pods first (the scheduler's byCPUAndMemoryDescending).
         waiting = sorted(waiting, key=lambda s: (s.spec.cpu_request, s.spec.memory_request), reverse=True)
         need = cluster.reserve_on_launching("karpenter", waiting)  # NodeClaims already launching first
-        pool = cluster.groups["karpenter"]
-        cpu_used = sum(node.shape.capacity_cpu for node in pool)
-        memory_used = sum(node.shape.capacity_memory for node in pool)
+        used = {pool.capacity_type: [0.0, 0.0] for pool in self.pools}  # each NodePool's own limits
+        for node in cluster.groups["karpenter"]:
+            used[SPOT if node.spot else "on-demand"][0] += node.shape.capacity_cpu
+            used[SPOT if node.spot else "on-demand"][1] += node.shape.capacity_memory
         while any(need.values()):
-            # Instance types that still fit under the NodePool's limits (scheduler remainingResources).
-            open_types = [name for name in self.allowed
-                          if cpu_used + cluster.shapes[name].capacity_cpu <= self.cpu_limit
-                          and memory_used + cluster.shapes[name].capacity_memory <= self.memory_limit]
-            if not open_types:
+            found = self._open_pool(used, now)
+            if found is None:
                 return
+            pool, open_types = found
             largest = max(open_types, key=lambda name: (cluster.shapes[name].cpu, cluster.shapes[name].memory))
             counts = fill(cluster.shapes[largest], waiting, need)
             if not counts:
                 return  # nothing pending fits any allowed type
             kind = next(name for name in open_types if holds(cluster.shapes[name], waiting, counts))
+            spot = pool.capacity_type == SPOT
+            if spot and self.market.launch_fails(kind, now):
+                cluster.note("Karpenter", counts, f"Spot {kind} has no capacity (launch failed): unavailable for "
+                                                  f"{A.SPOT_UNAVAILABLE_TTL:g} s, trying the next offering")
+                continue
             shape = cluster.shapes[kind]
-            cpu_used, memory_used = cpu_used + shape.capacity_cpu, memory_used + shape.capacity_memory
-            node = cluster.new_node(kind, "karpenter", now + cluster.jitter(cluster.latencies["karpenter-node-ready"]))
+            used[pool.capacity_type][0] += shape.capacity_cpu
+            used[pool.capacity_type][1] += shape.capacity_memory
+            node = cluster.new_node(kind, "karpenter", now + cluster.jitter(cluster.latencies["karpenter-node-ready"]),
+                                    spot=spot)
+            if spot:
+                self.market.launched(node, now)
             cluster.note("Karpenter", counts, lambda: (
-                f"launches {kind} (Ready in {node.ready_at - now:.0f} s) for "
+                f"launches {kind}{' Spot' if spot else ''} (Ready in {node.ready_at - now:.0f} s) for "
                 + ", ".join(f"{count} {name}" for name, count in counts.items())
                 + f" of the batch's pending pods: the cheapest allowed type that holds what the largest one under "
-                  f"the NodePool limits ({largest}) takes"))
+                  f"the NodePool limits ({largest}) takes"
+                + (f", from NodePool {pool.name} (weight {pool.weight}, the first with room)"
+                   if len(self.pools) > 1 else "")))
             for state in waiting:
                 if counts.get(state.spec.name):
                     cluster.reserve(node, state, counts[state.spec.name])
                     need[state.spec.name] -= counts[state.spec.name]
+
+    def _open_pool(self, used: dict[str, list[float]], now: float):
+        """The first NodePool by weight with an instance type still under its limits (scheduler
+        remainingResources) and, for Spot, an available offering; with those types."""
+        shapes = self.cluster.shapes
+        for pool in self.pools:
+            cpu, memory = used[pool.capacity_type]
+            open_types = [name for name in self.allowed
+                          if cpu + shapes[name].capacity_cpu <= self.cpu_limit
+                          and memory + shapes[name].capacity_memory <= self.memory_limit
+                          and (pool.capacity_type != SPOT or self.market.available(name, now))]
+            if open_types:
+                return pool, open_types
+        return None
 
     # ---- disruption ----
 

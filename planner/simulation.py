@@ -44,13 +44,18 @@ class Simulation:
                  record_every: float = 10.0, prices: dict[str, float] | None = None, label: str = "",
                  progress: Callable[[float], None] | None = None,
                  latencies: Mapping[str, float] | None = None,
-                 workload_specs: list[Workload] | None = None, explain: bool = False) -> None:
+                 workload_specs: list[Workload] | None = None, explain: bool = False,
+                 spot: A.SpotAssumptions = A.SPOT) -> None:
         """workload_specs: the workloads to plan (default: those the configuration deploys); a comparison
-        passes every run the same ones. explain: keep the decision log (planner/explain.py)."""
+        passes every run the same ones. explain: keep the decision log (planner/explain.py). spot: Spot's
+        price and interruptions (planner/assumptions.py), when the NodePools allow Spot."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = _instance_types(config)
         self.prices = _prices(self.types, config.region or DEFAULT_PRICE_REGION, prices or {})
+        if config.enable_karpenter and "spot" in config.karpenter.capacity_types:
+            self.prices |= {f"{kind} spot": self.prices[kind] * spot.price_factor
+                            for kind in config.karpenter.instance_types}
         specs = workloads(config) if workload_specs is None else workload_specs
         self.cluster = Cluster(self.types, self.prices, specs, random.Random(seed), _latencies(latencies or {}),
                                daemonset_overhead(config))
@@ -61,7 +66,7 @@ class Simulation:
         self.metrics = MetricsPipeline(scenario, step)
         self.pod_autoscaling = PodAutoscaling(self.cluster, self.metrics, Keda(self.cluster, self.metrics, step), step,
                                               Release.of(config.cluster.kubernetes_version))
-        self.karpenter = Karpenter(self.cluster, config, step) if config.enable_karpenter else None
+        self.karpenter = Karpenter(self.cluster, config, step, spot, seed) if config.enable_karpenter else None
         self.cluster_autoscaler = ClusterAutoscaler(self.cluster, config, step) \
             if config.enable_cluster_autoscaler else None
         self.series: dict[str, list[float]] = {"time": [], "pending": [], "nodes": []}
@@ -239,6 +244,7 @@ class Simulation:
                                                  if s.spec.priority >= 0), 1),
                 "placeholders_preempted": self.cluster.preemptions,
                 "pods_disrupted": self.cluster.disrupted,
+                **(self.karpenter.spot_summary() if self.karpenter else {}),
             },
         }
 
