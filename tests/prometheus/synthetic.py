@@ -57,8 +57,8 @@ class _Traced(Simulation):
         self.trace = Trace()
         new_node, remove_node = self.cluster.new_node, self.cluster.remove_node
 
-        def traced_new(kind, group, ready_at):
-            node = new_node(kind, group, ready_at)
+        def traced_new(kind, group, ready_at, **options):
+            node = new_node(kind, group, ready_at, **options)
             self.trace.nodes.append({"node": node, "kind": kind, "group": group, "launched": self.cluster.now,
                                      "ready_at": ready_at, "removed": None})
             return node
