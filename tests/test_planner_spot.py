@@ -56,3 +56,13 @@ def test_the_monthly_share_is_a_constant_hazard():
     from planner.spot import MONTH, SpotMarket
     market = SpotMarket(A.SpotAssumptions(interruptions_per_month=0.05), seed=1)
     assert math.isclose(1 - math.exp(-market.hazard * MONTH), 0.05)
+
+
+def test_explain_logs_spot_launches_interruptions_and_fallbacks():
+    config = parse_config(with_defaults({**ONLY_INFLATE, **BOTH}))
+    simulation = Simulation(config, S.Scenario("inflate", 7200.0, {"inflate": [(0, 10)]}), record_every=60.0,
+                            spot=A.SpotAssumptions(launch_failure=0.5), explain=True, seed=3)
+    simulation.karpenter.market.hazard = 1 / 1800
+    simulation.run()
+    text = simulation.cluster.log.text("inflate")
+    assert "Spot interruption notice" in text and "Spot (Ready in" in text and "has no capacity" in text
