@@ -80,8 +80,9 @@ class SpotAssumptions:
     with Simulation(spot=SpotAssumptions(...)) (no CLI flag yet)."""
 
     # Spot price as a share of on-demand. AWS's "up to 90 % off" (aws.amazon.com/ec2/spot/pricing) is a
-    # bound, not a rate; the Spot Instance Advisor's "Savings over On-Demand" column for general-purpose
-    # types in us-east-1 shows typical savings around 60-70 %. An assumption: 0.4 (60 % off).
+    # bound, not a rate. Third-party figures, not checked against the Spot Instance Advisor: about 70 % off
+    # for m5.large in us-east-1 (cloud-bench.com/blog/ec2-spot-vs-on-demand), "most users save around 50 %
+    # to 70 %" (dev.to/alonshrestha, "AWS Spot Instances: Maximize Savings"). An assumption: 0.4 (60 % off).
     price_factor: float = 0.4
     # Share of Spot instances interrupted per 30 days. The Spot Instance Advisor's lowest "Frequency of
     # interruption" band is "<5 %" (aws.amazon.com/ec2/spot/instance-advisor); an assumption: its upper
