@@ -53,6 +53,23 @@ class VersionRow:
                      "kubernetes/autoscaler cluster-autoscaler release notes (multi-arch images)")
 
     @property
+    def chart_images(self) -> dict[str, tuple["Image", ...]]:
+        """The images each controller chart runs, at this row's chart versions (docs/versions.md, "Images").
+
+        Charts not listed here (metrics-server, prometheus, prometheus-adapter) have no cited platform
+        source yet. Karpenter's release script (hack/release/common.sh, v1.14.1) sets the chart's image tag
+        to the release version and its digest from the build, which no public source gives.
+        """
+        keda = [Image(f"ghcr.io/kedacore/{name}", self.keda_chart, None, KEDA_ARCHITECTURES, KEDA_SOURCE)
+                for name in ("keda", "keda-metrics-apiserver", "keda-admission-webhooks")]
+        return {
+            "cluster-autoscaler": (self.cluster_autoscaler_image,),
+            "karpenter": (Image("public.ecr.aws/karpenter/controller", self.karpenter, None, _MULTI_ARCH,
+                                "aws/karpenter-provider-aws v1.14.1 .ko.yaml defaultPlatforms"),),
+            "keda": tuple(keda),
+        }
+
+    @property
     def minor(self) -> int:
         return int(self.kubernetes.split(".")[1])
 
@@ -206,5 +223,10 @@ CLUSTER_AUTOSCALER_DIGESTS = {
     "v1.35.2": "sha256:aac369dc283927a623deb1af54696efcc722ae79255aa07788422e495bab887d",
     "v1.36.1": "sha256:461388d03eb5b55db58941ee7a81d9a619dd15302b01cbab9f5a9946715994b4",
 }
+
+# KEDA's three images (kedacore/charts v2.20.2 keda/values.yaml; the tag defaults to the chart's
+# appVersion, the chart version) are built for kedacore/keda v2.20.2 Makefile BUILD_PLATFORMS.
+KEDA_ARCHITECTURES = frozenset({"amd64", "arm64", "s390x"})
+KEDA_SOURCE = "kedacore/keda v2.20.2 Makefile BUILD_PLATFORMS; image names: kedacore/charts v2.20.2 keda/values.yaml"
 
 DEMO_IMAGES = (PHP_APACHE_IMAGE, PAUSE_IMAGE, NGINX_IMAGE, PODINFO_IMAGE, BUSYBOX_IMAGE)

@@ -169,9 +169,25 @@ def test_every_demo_image_is_published_for_every_node_it_may_land_on(synth, name
         for container in pod["containers"]:
             image = images[container["image"]]
             possible = frozenset().union(*(node_set.architectures_for(pod) for node_set in sets if node_set.admits(pod)))
-            assert possible <= image.architectures, (
-                f"{workload}: {image.repository} is published for {sorted(image.architectures)}, "
-                f"and the pod may land on {sorted(possible)} nodes")
+            _assert_published_for(workload, image, possible)
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_controller_image_is_published_for_every_system_node_architecture(synth, name):
+    """Controllers run on the system nodes (the test above): their images must cover those nodes' architectures
+    (arm64 with Graviton `systemNodeInstanceTypes`)."""
+    result = synth(name)
+    system = node_sets(result)["system"]
+    images = result.stack.versions.chart_images
+    for chart in _resources(result, HELM):
+        for image in images.get(chart["Properties"]["Chart"], ()):
+            _assert_published_for(chart["Properties"]["Chart"], image, system.architectures)
+
+
+def _assert_published_for(workload: str, image, architectures: frozenset[str]) -> None:
+    assert architectures <= image.architectures, (
+        f"{workload}: {image.repository} is published for {sorted(image.architectures)}, "
+        f"and the pod may land on {sorted(architectures)} nodes")
 
 
 def test_php_apache_always_selects_amd64(synth):
