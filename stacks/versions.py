@@ -56,8 +56,7 @@ class VersionRow:
     def chart_images(self) -> dict[str, tuple["Image", ...]]:
         """The images each controller chart runs, at this row's chart versions (docs/versions.md, "Images").
 
-        Charts not listed here (metrics-server, prometheus, prometheus-adapter) have no cited platform
-        source yet. Karpenter's release script (hack/release/common.sh, v1.14.1) sets the chart's image tag
+        The prometheus chart is not listed: no cited platform source for its images yet. Karpenter's release script (hack/release/common.sh, v1.14.1) sets the chart's image tag
         to the release version and its digest from the build, which no public source gives.
         """
         keda = [Image(f"ghcr.io/kedacore/{name}", self.keda_chart, None, KEDA_ARCHITECTURES, KEDA_SOURCE)
@@ -67,6 +66,13 @@ class VersionRow:
             "karpenter": (Image("public.ecr.aws/karpenter/controller", self.karpenter, None, _MULTI_ARCH,
                                 "aws/karpenter-provider-aws v1.14.1 .ko.yaml defaultPlatforms"),),
             "keda": tuple(keda),
+            "metrics-server": (Image("registry.k8s.io/metrics-server/metrics-server",
+                                     METRICS_SERVER_IMAGE_TAGS[self.metrics_server_chart], None, _K8S_SIGS_ARCHITECTURES,
+                                     "kubernetes-sigs/metrics-server v0.8.1 Makefile ALL_ARCHITECTURES"),),
+            "prometheus-adapter": (Image("registry.k8s.io/prometheus-adapter/prometheus-adapter",
+                                         PROMETHEUS_ADAPTER_IMAGE_TAGS[self.prometheus_adapter_chart], None,
+                                         _K8S_SIGS_ARCHITECTURES,
+                                         "kubernetes-sigs/prometheus-adapter v0.12.0 Makefile ALL_ARCH"),),
         }
 
     @property
@@ -228,5 +234,12 @@ CLUSTER_AUTOSCALER_DIGESTS = {
 # appVersion, the chart version) are built for kedacore/keda v2.20.2 Makefile BUILD_PLATFORMS.
 KEDA_ARCHITECTURES = frozenset({"amd64", "arm64", "s390x"})
 KEDA_SOURCE = "kedacore/keda v2.20.2 Makefile BUILD_PLATFORMS; image names: kedacore/charts v2.20.2 keda/values.yaml"
+
+# The image tag each pinned chart version defaults to (its Chart.yaml appVersion): kubernetes-sigs/metrics-server
+# tag metrics-server-helm-chart-3.13.1 (prefixed "v" by the chart's _helpers.tpl), prometheus-community/helm-charts
+# tag prometheus-adapter-5.3.0. A new chart pin fails here until its image is looked up.
+METRICS_SERVER_IMAGE_TAGS = {"3.13.1": "v0.8.1"}
+PROMETHEUS_ADAPTER_IMAGE_TAGS = {"5.3.0": "v0.12.0"}
+_K8S_SIGS_ARCHITECTURES = frozenset({"amd64", "arm", "arm64", "ppc64le", "s390x"})
 
 DEMO_IMAGES = (PHP_APACHE_IMAGE, PAUSE_IMAGE, NGINX_IMAGE, PODINFO_IMAGE, BUSYBOX_IMAGE)
