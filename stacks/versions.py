@@ -56,7 +56,8 @@ class VersionRow:
     def chart_images(self) -> dict[str, tuple["Image", ...]]:
         """The images each controller chart runs, at this row's chart versions (docs/versions.md, "Images").
 
-        The prometheus chart is not listed: no cited platform source for its images yet. Karpenter's release script (hack/release/common.sh, v1.14.1) sets the chart's image tag
+        Not listed: the prometheus chart's config reloader (prometheus-operator v0.93.1), for want of a cited
+        platform source at that tag. node-exporter runs on every node; it covers amd64 and arm64. Karpenter's release script (hack/release/common.sh, v1.14.1) sets the chart's image tag
         to the release version and its digest from the build, which no public source gives.
         """
         keda = [Image(f"ghcr.io/kedacore/{name}", self.keda_chart, None, KEDA_ARCHITECTURES, KEDA_SOURCE)
@@ -67,12 +68,15 @@ class VersionRow:
                                 "aws/karpenter-provider-aws v1.14.1 .ko.yaml defaultPlatforms"),),
             "keda": tuple(keda),
             "metrics-server": (Image("registry.k8s.io/metrics-server/metrics-server",
-                                     METRICS_SERVER_IMAGE_TAGS[self.metrics_server_chart], None, _K8S_SIGS_ARCHITECTURES,
+                                     METRICS_SERVER_IMAGE_TAGS[self.metrics_server_chart], None, _K8S_ALL_ARCH,
                                      "kubernetes-sigs/metrics-server v0.8.1 Makefile ALL_ARCHITECTURES"),),
             "prometheus-adapter": (Image("registry.k8s.io/prometheus-adapter/prometheus-adapter",
                                          PROMETHEUS_ADAPTER_IMAGE_TAGS[self.prometheus_adapter_chart], None,
-                                         _K8S_SIGS_ARCHITECTURES,
+                                         _K8S_ALL_ARCH,
                                          "kubernetes-sigs/prometheus-adapter v0.12.0 Makefile ALL_ARCH"),),
+            "prometheus": tuple(Image(repository, PROMETHEUS_CHART_IMAGE_TAGS[self.prometheus_chart][repository], None,
+                                      architectures, source)
+                                for repository, (architectures, source) in _PROMETHEUS_CHART_PLATFORMS.items()),
         }
 
     @property
@@ -240,6 +244,26 @@ KEDA_SOURCE = "kedacore/keda v2.20.2 Makefile BUILD_PLATFORMS; image names: keda
 # tag prometheus-adapter-5.3.0. A new chart pin fails here until its image is looked up.
 METRICS_SERVER_IMAGE_TAGS = {"3.13.1": "v0.8.1"}
 PROMETHEUS_ADAPTER_IMAGE_TAGS = {"5.3.0": "v0.12.0"}
-_K8S_SIGS_ARCHITECTURES = frozenset({"amd64", "arm", "arm64", "ppc64le", "s390x"})
+_K8S_ALL_ARCH = frozenset({"amd64", "arm", "arm64", "ppc64le", "s390x"})
+# The prometheus chart's images at their default tags: its own appVersion, and its subcharts' (versions from
+# its Chart.lock) appVersions, prefixed "v" by their templates where they are (prometheus-community/helm-charts
+# tags prometheus-29.27.0, alertmanager-1.42.0, kube-state-metrics-8.4.0, prometheus-node-exporter-4.56.1).
+PROMETHEUS_CHART_IMAGE_TAGS = {"29.27.0": {
+    "quay.io/prometheus/prometheus": "v3.14.0",
+    "quay.io/prometheus/alertmanager": "v0.34.0",
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics": "v2.20.0",
+    "quay.io/prometheus/node-exporter": "v1.12.1",
+}}
+# Makefile DOCKER_ARCHS (Makefile.common's when the Makefile sets none) or ALL_ARCH at those versions.
+_PROMETHEUS_CHART_PLATFORMS = {
+    "quay.io/prometheus/prometheus": (frozenset({"amd64", "arm64", "armv7", "ppc64le", "riscv64", "s390x"}),
+                                      "prometheus/prometheus v3.14.0 Makefile.common DOCKER_ARCHS"),
+    "quay.io/prometheus/alertmanager": (frozenset({"amd64", "armv7", "arm64", "ppc64le", "s390x"}),
+                                        "prometheus/alertmanager v0.34.0 Makefile DOCKER_ARCHS"),
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics": (_K8S_ALL_ARCH,
+                                                              "kubernetes/kube-state-metrics v2.20.0 Makefile ALL_ARCH"),
+    "quay.io/prometheus/node-exporter": (frozenset({"amd64", "arm64", "armv7", "ppc64le", "riscv64", "s390x"}),
+                                         "prometheus/node_exporter v1.12.1 Makefile DOCKER_ARCHS"),
+}
 
 DEMO_IMAGES = (PHP_APACHE_IMAGE, PAUSE_IMAGE, NGINX_IMAGE, PODINFO_IMAGE, BUSYBOX_IMAGE)
