@@ -77,7 +77,7 @@ plan: setup
 
 # The planner's speed budget: 24 h at 1 s with ~1,000 pods on ~100 nodes in under 10 s.
 plan-bench: setup
-	$(BIN)/python -m planner.bench
+	$(BIN)/python -m planner.cli.bench
 
 # Synth time of the default app against a bare cluster (docs/architecture.md budget: 1.5x).
 RUNS ?= 5

@@ -5,9 +5,11 @@ import sys
 
 import aws_cdk as cdk
 
-from stacks.config import ConfigError, cdk_json_context, parse_config
-from stacks.pipeline_config import parse_pipeline
-from stacks.system_fit import check_system_fit
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.cdk_json import cdk_json_context
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.pipeline_config import parse_pipeline
+from eks_scaling.system_fit import check_system_fit
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 
-from stacks.config import cdk_json_context
+from eks_scaling.cdk_json import cdk_json_context
 
 app = cdk.App(context={key: value for key, value in cdk_json_context().items() if key.startswith("@")})
 stack = cdk.Stack(app, "BareCluster")

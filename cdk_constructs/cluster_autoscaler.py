@@ -9,10 +9,10 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.autoscaling_objects import PLACEHOLDER_PRIORITY
-from cdk_constructs.placement import Placement
+from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
+from eks_scaling.placement import Placement
 from cdk_constructs.pod_identity import narrow_service_account_trust
-from cdk_constructs.scaler_metrics import scrape_annotations
+from eks_scaling.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
 SERVICE_ACCOUNT = "cluster-autoscaler"

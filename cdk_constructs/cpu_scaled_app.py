@@ -7,9 +7,9 @@ from typing import Any, Mapping
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
-from cdk_constructs.autoscaling_objects import hpa
-from cdk_constructs.manifests import load_manifest
-from cdk_constructs.placement import Placement
+from eks_scaling.autoscaling_objects import hpa
+from eks_scaling.manifests import load_manifest
+from eks_scaling.placement import Placement
 
 
 class CpuScaledApp(Construct):

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.ebs_volumes_gone import VOLUME_TAG_KEY
-from cdk_constructs.placement import Placement
+from eks_scaling.placement import Placement
 from cdk_constructs.pod_identity import trust_conditions
 
 NAMESPACE = "kube-system"

@@ -7,11 +7,11 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.placement import Placement
+from eks_scaling.placement import Placement
 from cdk_constructs.pod_identity import narrow_service_account_trust
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
-from cdk_constructs.scaler_metrics import scrape_annotations
+from eks_scaling.scaler_metrics import scrape_annotations
 
 REGISTRY = "oci://public.ecr.aws/karpenter"
 SERVICE_ACCOUNT = "karpenter"

@@ -1,5 +1,5 @@
 """The chapter's Provisioner on Karpenter v1: an EC2NodeClass and its NodePools, in one manifest
-(manifests/karpenter-node-class.yaml, karpenter-node-pool.yaml; cdk_constructs/autoscaling_objects.py)."""
+(manifests/karpenter-node-class.yaml, karpenter-node-pool.yaml; eks_scaling/autoscaling_objects.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from cdk_constructs.autoscaling_objects import node_pools
-from cdk_constructs.manifests import load_manifest
-from stacks.config import KarpenterConfig
+from eks_scaling.autoscaling_objects import node_pools
+from eks_scaling.manifests import load_manifest
+from eks_scaling.settings import KarpenterConfig
 
 
 class KarpenterNodePool(Construct):

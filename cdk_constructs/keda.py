@@ -6,7 +6,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from cdk_constructs.placement import Placement
+from eks_scaling.placement import Placement
 
 REPOSITORY = "https://kedacore.github.io/charts"
 

@@ -6,8 +6,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from cdk_constructs.placement import Placement
-from cdk_constructs.scaler_metrics import TLS_SCRAPE_ANNOTATIONS
+from eks_scaling.placement import Placement
+from eks_scaling.scaler_metrics import TLS_SCRAPE_ANNOTATIONS
 
 REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 

@@ -7,10 +7,10 @@ from typing import Any, Mapping
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
-from cdk_constructs.autoscaling_objects import hpa, scaled_object
-from cdk_constructs.manifests import load_manifest
-from cdk_constructs.placement import Placement
-from stacks.config import ScalingBehaviorConfig
+from eks_scaling.autoscaling_objects import hpa, scaled_object
+from eks_scaling.manifests import load_manifest
+from eks_scaling.placement import Placement
+from eks_scaling.settings import ScalingBehaviorConfig
 
 
 class CustomMetricScaledPodinfo(Construct):

@@ -3,7 +3,7 @@
 
 One step is `step` seconds (1 s by default). Controllers act on their own periods: the HPA every 15 s,
 KEDA every pollingInterval, Cluster Autoscaler every 10 s, Karpenter after its batch window. The
-cluster (planner/cluster.py) holds nodes and pods; each scaler has its own module.
+cluster (planner/engine/cluster.py) holds nodes and pods; each scaler has its own module.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from planner import assumptions as A
-from planner.cluster import Cluster, PlanError, WorkloadState
-from planner.explain import DecisionLog
-from planner.cluster_autoscaler import ClusterAutoscaler
-from planner.hpa import Release
-from planner.karpenter import Karpenter
-from planner.keda import Keda
-from planner.metrics_pipeline import MetricsPipeline
-from planner.model import Workload, daemonset_overhead, system_pods, workloads
-from planner.pod_autoscaling import PodAutoscaling
-from planner.scenario import RATE_WORKLOADS, Scenario
-from stacks.config import AppConfig
-from stacks.instance_types import InstanceType, UnknownInstanceType, instance_type
+from planner.engine import assumptions as A
+from planner.engine.cluster import Cluster
+from planner.engine.nodes import PlanError, WorkloadState
+from planner.engine.decisions import DecisionLog
+from planner.scalers.cluster_autoscaler import ClusterAutoscaler
+from planner.scalers.hpa import Release
+from planner.scalers.karpenter import Karpenter
+from planner.scalers.keda import Keda
+from planner.scalers.metrics_pipeline import MetricsPipeline
+from planner.engine.workloads import Workload, daemonset_overhead, system_pods, workloads
+from planner.scalers.pod_autoscaling import PodAutoscaling
+from planner.engine.scenario import RATE_WORKLOADS, Scenario
+from eks_scaling.settings import AppConfig
+from eks_scaling.instance_types import InstanceType, UnknownInstanceType, instance_type
 
 __all__ = ["PlanError", "Result", "Simulation"]
 
@@ -47,8 +48,8 @@ class Simulation:
                  workload_specs: list[Workload] | None = None, explain: bool = False,
                  spot: A.SpotAssumptions = A.SPOT) -> None:
         """workload_specs: the workloads to plan (default: those the configuration deploys); a comparison
-        passes every run the same ones. explain: keep the decision log (planner/explain.py). spot: Spot's
-        price and interruptions (planner/assumptions.py), when the NodePools allow Spot."""
+        passes every run the same ones. explain: keep the decision log (planner/engine/decisions.py). spot: Spot's
+        price and interruptions (planner/engine/assumptions.py), when the NodePools allow Spot."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = _instance_types(config)
@@ -253,7 +254,7 @@ DEFAULT_PRICE_REGION = "us-east-1"  # the prices the instance-type table has for
 
 
 def _instance_types(config: AppConfig) -> dict[str, InstanceType]:
-    """The types the node groups and the NodePool may launch, from the app's table (stacks/instance_types.py)."""
+    """The types the node groups and the NodePool may launch, from the app's table (eks_scaling/instance_types.py)."""
     wanted = set(config.system_nodes.instance_types)
     if config.enable_karpenter:
         wanted |= set(config.karpenter.instance_types)
@@ -272,18 +273,18 @@ def _prices(types: dict[str, InstanceType], region: str, overrides: Mapping[str,
             instance_type(name)
         except UnknownInstanceType:
             raise PlanError(f"no specs for instance type {name!r} to price: {name!r} is not in "
-                            "stacks/data/ec2_instance_types.json") from None
+                            "eks_scaling/data/ec2_instance_types.json") from None
     prices = {name: overrides.get(name, spec.on_demand_usd_per_hour.get(region)) for name, spec in types.items()}
     missing = sorted(name for name, price in prices.items() if price is None)
     if missing:
         raise PlanError(f"no on-demand price for {', '.join(missing)} in {region} in "
-                        "stacks/data/ec2_instance_types.json (its prices are for us-east-1 and the GovCloud "
+                        "eks_scaling/data/ec2_instance_types.json (its prices are for us-east-1 and the GovCloud "
                         "regions): pass --prices FILE with their USD/hour")
     return prices
 
 
 def _latencies(overrides: Mapping[str, float]) -> dict[str, float]:
-    """The typical latencies of planner/assumptions.py with these overrides (seconds) by name."""
+    """The typical latencies of planner/engine/assumptions.py with these overrides (seconds) by name."""
     chosen = A.latency_sets()["typical"]
     for name, seconds in overrides.items():
         if name not in chosen:

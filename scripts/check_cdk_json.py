@@ -1,4 +1,4 @@
-"""The project's own check that cdk.json ships every setting at its built-in default (stacks/config.py).
+"""The project's own check that cdk.json ships every setting at its built-in default (eks_scaling/setting_table.py).
 
 A deployment's cdk.json holds its own settings, so `make test` never checks this; `.ci/run` does,
 through `make check-cdk-json`.
@@ -10,7 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from stacks.config import CDK_JSON, DEFAULTS, cdk_json_context, is_framework_key
+from eks_scaling.cdk_json import CDK_JSON, cdk_json_context, is_framework_key
+from eks_scaling.setting_table import DEFAULTS
 
 
 def differences(path: Path = CDK_JSON) -> list[str]:
@@ -21,7 +22,7 @@ def differences(path: Path = CDK_JSON) -> list[str]:
     lines += [f"cdk.json lacks setting {key}" for key in DEFAULTS if key not in settings]
     lines += [f"cdk.json has unknown setting {key}" for key in settings if key not in DEFAULTS]
     if not lines and list(settings) != list(DEFAULTS):
-        lines.append("cdk.json lists the settings in another order than DEFAULTS in stacks/config.py")
+        lines.append("cdk.json lists the settings in another order than DEFAULTS in eks_scaling/setting_table.py")
     return lines
 
 

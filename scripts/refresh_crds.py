@@ -1,6 +1,6 @@
 """Refresh tests/reference/crds/ from the charts the version matrix pins (`make crds`).
 
-For every Karpenter and KEDA version in stacks/versions.py, the chart's source is taken from its
+For every Karpenter and KEDA version in eks_scaling/versions.py, the chart's source is taken from its
 upstream repository at the release tag, rendered by the helm of the default row's kubectl layer
 (`helm template`), and its CustomResourceDefinitions are written one file each. Sources come from
 GitHub (needs the network), or from local bare clones: MIRROR=<dir> reads <dir>/<owner>+<name>/repo.
@@ -23,7 +23,7 @@ from typing import Callable
 
 import yaml
 
-from stacks.versions import DEFAULT_KUBERNETES_VERSION, MATRIX, VersionRow
+from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION, MATRIX, VersionRow
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "reference" / "crds"
 

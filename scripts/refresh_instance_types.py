@@ -1,8 +1,8 @@
-"""Regenerate stacks/data/ec2_instance_types.json from upstream's generated tables, offline.
+"""Regenerate eks_scaling/data/ec2_instance_types.json from upstream's generated tables, offline.
 
     python3 -m scripts.refresh_instance_types <kubernetes/autoscaler clone> <aws/karpenter-provider-aws clone>
 
-Reads, at the tags pinned in stacks/versions.py (INSTANCE_TYPE_DATA_TAGS), with `git show` (a bare clone works):
+Reads, at the tags pinned in eks_scaling/versions.py (INSTANCE_TYPE_DATA_TAGS), with `git show` (a bare clone works):
 - vCPUs, memory and architecture: kubernetes/autoscaler
   cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go;
 - ENIs and IPv4 addresses per ENI: aws/karpenter-provider-aws pkg/providers/instancetype/zz_generated.vpclimits.go,
@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stacks.versions import INSTANCE_TYPE_DATA_TAGS
+from eks_scaling.versions import INSTANCE_TYPE_DATA_TAGS
 
 OUTPUT = Path(__file__).resolve().parent.parent / "stacks" / "data" / "ec2_instance_types.json"
 SPECS = "cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go"

@@ -28,7 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from scripts.aws_cli import AwsCliError, aws
-from stacks.config import AppConfig, ConfigError, cdk_json_context, parse_config
+from eks_scaling.settings import AppConfig
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.cdk_json import cdk_json_context
+from eks_scaling.parse_settings import parse_config
 
 Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found
 

@@ -14,22 +14,22 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.encrypted_logs import EncryptedLogs
-from cdk_constructs.manifests import load_manifest
+from eks_scaling.manifests import load_manifest
 from cdk_constructs.node_group import ManagedNodeGroup
-from cdk_constructs.placement import Placement
+from eks_scaling.placement import Placement
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
-from stacks.config import AppConfig
-from stacks.setting_parsers import NO_ADMIN_ACCESS_WARNING
+from eks_scaling.settings import AppConfig
+from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
 from stacks.metrics_stack import MetricsStack
 from stacks.nag import acknowledge
-from stacks.placements import SYSTEM, SYSTEM_NODE_LABELS, SYSTEM_TAINT
+from eks_scaling.placements import SYSTEM, SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from stacks.prometheus_stack import PrometheusStack
 from stacks.workloads_stack import PHP_APACHE_LOAD, PODINFO_KEDA_LOAD, PODINFO_LOAD, WorkloadsStack
-from stacks.versions import MATRIX, VersionRow
+from eks_scaling.versions import MATRIX, VersionRow
 
 # The Kubernetes group of the pipeline's verifier: bound to manifests/verifier-rbac.yaml's ClusterRole.
 VERIFIER_GROUP = "eks-scaling-verifier"
@@ -289,7 +289,7 @@ class EksScalingStack(Stack):
 
 
 def _endpoint_access(mode: str, cidrs: tuple[str, ...]) -> eks.EndpointAccess:
-    # Config allows CIDRs other than 0.0.0.0/0 only with public-and-private (see stacks/config.py).
+    # Config allows CIDRs other than 0.0.0.0/0 only with public-and-private (see eks_scaling/parse_settings.py).
     if mode == "private":
         return eks.EndpointAccess.PRIVATE
     if mode == "public":

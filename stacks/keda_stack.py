@@ -7,11 +7,11 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.keda import Keda
-from cdk_constructs.placement import Placement
+from eks_scaling.placement import Placement
 from cdk_constructs.podinfo import KedaScaledPodinfo
 from cdk_constructs.prometheus import SERVER_URL
-from stacks.config import ScalingBehaviorConfig
-from stacks.versions import PODINFO_IMAGE, VersionRow
+from eks_scaling.settings import ScalingBehaviorConfig
+from eks_scaling.versions import PODINFO_IMAGE, VersionRow
 
 
 class KedaStack(NestedStack):

@@ -14,8 +14,8 @@ from constructs import Construct
 
 from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
 from stacks.nag import acknowledge_known_findings
-from stacks.pipeline_config import PipelineConfig, StageConfig
-from stacks.versions import CDK_ASSETS_VERSION
+from eks_scaling.pipeline_config import PipelineConfig, StageConfig
+from eks_scaling.versions import CDK_ASSETS_VERSION
 
 # The README's own commands: `make test` and `make synth` set up .venv and node_modules themselves.
 SYNTH_COMMANDS = ["make test", "make synth"]

@@ -9,11 +9,11 @@ from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from cdk_constructs.autoscaling_objects import placeholder_pods
-from cdk_constructs.manifests import load_manifest
-from cdk_constructs.placement import Placement
-from stacks.config import HeadroomConfig
-from stacks.versions import BUSYBOX_IMAGE, NGINX_IMAGE, PAUSE_IMAGE, Image
+from eks_scaling.autoscaling_objects import placeholder_pods
+from eks_scaling.manifests import load_manifest
+from eks_scaling.placement import Placement
+from eks_scaling.settings import HeadroomConfig
+from eks_scaling.versions import BUSYBOX_IMAGE, Image, NGINX_IMAGE, PAUSE_IMAGE
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from typing import Callable
 
 import pytest
 
-from stacks import config as settings
+from eks_scaling import cdk_json
+from eks_scaling.setting_table import DEFAULTS
 from tests.context import write_cdk_json
 from tests.synth import CONFIGS, PIPELINE, Synth, synthesize, synthesize_pipeline
 
@@ -38,4 +39,4 @@ def pipeline_stack(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def planner_defaults(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """The planner reads the user's cdk.json by default: planner tests plan with the built-in defaults."""
-    monkeypatch.setattr(settings, "CDK_JSON", write_cdk_json(tmp_path_factory.mktemp("settings"), settings.DEFAULTS))
+    monkeypatch.setattr(cdk_json, "CDK_JSON", write_cdk_json(tmp_path_factory.mktemp("settings"), DEFAULTS))

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from stacks.config import CDK_JSON, DEFAULTS, cdk_json_context, is_framework_key
+from eks_scaling.cdk_json import CDK_JSON, cdk_json_context, is_framework_key
+from eks_scaling.setting_table import DEFAULTS
 
 
 def base_context(cdk_json: Path = CDK_JSON) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from scripts.refresh_crds import OUT as CRDS, SOURCES, folder_name
-from stacks.versions import MATRIX
+from eks_scaling.versions import MATRIX
 
 # API group of a custom resource the app applies -> the chart whose CRDs define it.
 # CapacityBuffer (autoscaling.x-k8s.io) is served by the CRD Karpenter's chart ships.

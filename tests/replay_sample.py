@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.replay import Gap, Replay
+from planner.prometheus.replay import Gap, Replay
 
 
 def sample_replay() -> Replay:

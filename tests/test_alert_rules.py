@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cdk_constructs.scaler_metrics import rule_files
+from eks_scaling.scaler_metrics import rule_files
 from tests.synth import chart_values
 
 CASES = yaml.safe_load(Path(__file__).with_name("prometheus").joinpath("alerts_test.yaml").read_text())

@@ -73,7 +73,7 @@ def test_chart_values(irsa):
     assert chart["Properties"]["Repository"] == "https://kubernetes.github.io/autoscaler"
     assert chart["Properties"]["Version"] == "9.59.0"
     values = chart_values(chart)
-    # No public source gives v1.33.6's digest: pinned by tag (stacks/versions.py).
+    # No public source gives v1.33.6's digest: pinned by tag (eks_scaling/versions.py).
     assert values["image"] == {"repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.33.6"}
     assert values["cloudProvider"] == "aws"
     assert values["awsRegion"] == "REF:AWS::Region"

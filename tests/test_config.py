@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +93,7 @@ BAD_INPUT = [
     ({"kubernetesVersion": 1.35}, 'invalid setting kubernetesVersion=1.35: write the version as a string, e.g. "1.35"'),
     ({"systemNodeInstanceTypes": "m5.large,bogus"},
      "invalid setting systemNodeInstanceTypes=\"m5.large,bogus\": 'bogus' is not an EC2 instance type; "
-     "the known ones are in stacks/data/ec2_instance_types.json"),
+     "the known ones are in eks_scaling/data/ec2_instance_types.json"),
     ({"caNodeInstanceTypes": "m5.huge"}, "'m5.huge' is not an EC2 instance type (did you mean m5.large?)"),
     ({"systemNodeInstanceTypes": ""}, "give at least one EC2 instance type"),
     ({"systemNodeInstanceTypes": "m5.large,m7g.large"}, "mix of x86_64 and arm64 instance types"),
@@ -204,8 +206,8 @@ def test_null_setting_says_null_not_missing(key):
 
 def test_null_in_cdk_json_is_not_reported_as_missing(monkeypatch):
     # CDK drops null context values before the app reads them: the setting arrives absent.
-    import stacks.config
-    monkeypatch.setattr(stacks.config, "cdk_json_context", lambda: {**DEFAULTS, "natGateways": None})
+    import eks_scaling.parse_settings
+    monkeypatch.setattr(eks_scaling.parse_settings, "cdk_json_context", lambda: {**DEFAULTS, "natGateways": None})
     context = with_defaults({})
     del context["natGateways"]
     with pytest.raises(ConfigError, match="^invalid setting natGateways=null: null is not a value"):
@@ -238,13 +240,13 @@ def test_app_exits_with_one_line_and_no_traceback(overrides, message):
 
 def test_settings_load_without_aws_cdk_lib():
     # The offline planner and the verification script parse settings without starting jsii.
-    code = ("import sys, stacks.config, stacks.pipeline_config, scripts.verify_cluster; "
+    code = ("import sys, eks_scaling.parse_settings, eks_scaling.pipeline_config, scripts.verify_cluster; "
             "sys.exit('aws_cdk' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
 
 
 def test_version_warnings_say_how_to_acknowledge_them():
-    from stacks.versions import MATRIX
+    from eks_scaling.versions import MATRIX
     from tests.test_versions import MATRIX_DAY
     config = parse(kubernetesVersion="1.36")
     assert config.version_warnings(MATRIX["1.36"], MATRIX_DAY) == ((
@@ -258,7 +260,7 @@ def test_version_warnings_say_how_to_acknowledge_them():
 
 
 def test_every_component_has_a_warning_id():
-    from stacks.setting_parsers import COMPONENTS
+    from eks_scaling.setting_parsers import COMPONENTS
     assert parse().enabled_components <= set(COMPONENTS)
     with pytest.raises(ConfigError, match="'eks-scaling:istio' is not a warning of this app; allowed: eks-scaling:eks,"):
         parse(acknowledgedWarnings="eks-scaling:istio")

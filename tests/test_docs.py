@@ -10,10 +10,12 @@ import subprocess
 
 import pytest
 
-from planner.__main__ import parse_args
-from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
-from stacks.system_fit import check_system_fit
-from stacks.versions import MATRIX
+from planner.cli.main import parse_args
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.system_fit import check_system_fit
+from eks_scaling.versions import MATRIX
 from tests.context import with_defaults
 from tests.docs import DOCS, ROOT, anchors, code_lines, examples, pages, prose, read, table_rows
 
@@ -136,7 +138,19 @@ def test_the_examples_are_found():
 
 def test_the_layout_names_every_module():
     layout = read("docs/architecture.md").split("## Layout", 1)[1]
-    modules = [path for folder in ("stacks", "cdk_constructs", "scripts", "planner", "benchmarks")
-               for path in (ROOT / folder).glob("*.py") if path.name != "__init__.py"]
+    modules = [path for folder in ("eks_scaling", "stacks", "cdk_constructs", "scripts", "planner", "benchmarks")
+               for path in (ROOT / folder).rglob("*.py") if path.name != "__init__.py"]
     missing = [str(path.relative_to(ROOT)) for path in modules if path.name not in layout]
+    folders = {path.parent for path in modules} - {ROOT / folder for folder in ("eks_scaling", "stacks",
+                                                                               "cdk_constructs", "scripts", "planner")}
+    missing += [str(folder.relative_to(ROOT)) for folder in folders if f"{folder.name}/" not in layout]
     assert not missing
+
+
+def test_the_python_example_of_the_planner_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", read("docs/planner.md"), re.S)
+    assert blocks, "docs/planner.md has no Python example"
+    for block in blocks:
+        exec(compile(block, "docs/planner.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert re.match(r"\d+\.\d+\n", printed) and "time to capacity" in printed

@@ -24,7 +24,7 @@ def test_every_matrix_row_synthesizes_with_its_version_and_layer(synth, name):
 
 
 def test_matrix_rows_are_all_covered_by_the_test_configs():
-    from stacks.versions import MATRIX
+    from eks_scaling.versions import MATRIX
     covered = {overrides.get("kubernetesVersion", "1.35") for overrides in CONFIGS.values()}
     assert covered == set(MATRIX)
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scripts import refresh_instance_types as refresh
-from stacks.instance_types import (
-    EVICTION_HARD_MEMORY_MIB,
-    INSTANCE_TYPES,
-    SOURCES,
-    UnknownInstanceType,
-    instance_type,
-    kube_reserved_cpu_millicores,
-    kube_reserved_memory_mib,
-)
+from eks_scaling.instance_types import (EVICTION_HARD_MEMORY_MIB, INSTANCE_TYPES, SOURCES, UnknownInstanceType,
+                                        instance_type, kube_reserved_cpu_millicores, kube_reserved_memory_mib)
 
 
 def test_known_types():

@@ -7,7 +7,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from stacks.versions import MATRIX
+from eks_scaling.versions import MATRIX
 from tests import crds
 from tests.synth import CONFIGS, manifest_objects, show_reference
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_constructs import manifests
-from cdk_constructs.manifests import ManifestError, load_manifest
+from eks_scaling import manifests
+from eks_scaling.manifests import ManifestError, load_manifest
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_constructs.placement import tolerating
+from eks_scaling.placement import tolerating
 from stacks.karpenter_stack import DEDICATED_TAINT
 from tests.synth import manifest_objects
 

@@ -9,9 +9,9 @@ import pytest
 from aws_cdk import assertions
 from aws_cdk.assertions import Match
 
-from cdk_constructs.manifests import load_manifest
+from eks_scaling.manifests import load_manifest
 from stacks.eks_scaling_stack import VERIFIER_GROUP
-from stacks.versions import CDK_ASSETS_VERSION
+from eks_scaling.versions import CDK_ASSETS_VERSION
 from tests.synth import PIPELINE, manifest_objects_by_name, resolve, synthesize_pipeline
 
 # One unverified stage on a private endpoint (the Verify step could not reach it), everything optional

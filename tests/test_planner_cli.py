@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from planner import scenario as S
-from planner.__main__ import main
-from planner.progress import Progress
-from planner.table import count_text, duration_text
+from planner.engine import scenario as S
+from planner.cli.main import main
+from planner.outputs.progress import Progress
+from planner.outputs.table import count_text, duration_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -152,5 +152,5 @@ def test_help_runs_without_aws_cdk_lib():
     result = subprocess.run([sys.executable, "-m", "planner", "--help"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "--scenario" in result.stdout
-    code = "import sys, planner.__main__, planner.simulation; sys.exit('aws_cdk' in sys.modules)"
+    code = "import sys, planner.cli.main, planner.simulation; sys.exit('aws_cdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0

@@ -8,12 +8,12 @@ import dataclasses
 
 import pytest
 
-from planner import assumptions as A
-from planner import cluster_autoscaler as CA
-from planner import scenario as S
-from planner.model import Eviction
+from planner.engine import assumptions as A
+from planner.scalers import cluster_autoscaler as CA
+from planner.engine import scenario as S
+from planner.engine.workloads import Eviction
 from planner.simulation import Simulation
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 ONLY_TESTER = {"nodeAutoscaler": "cluster-autoscaler", "enableMetricsServer": "false",

@@ -6,11 +6,11 @@ import itertools
 
 import pytest
 
-from planner import scenario as S
-from planner.__main__ import main
-from planner.comparison import select
-from stacks.config import parse_config
-from stacks.setting_parsers import NODE_AUTOSCALERS
+from planner.engine import scenario as S
+from planner.cli.main import main
+from planner.cli.comparison import select
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import NODE_AUTOSCALERS
 from tests.context import with_defaults
 
 pytestmark = pytest.mark.usefixtures("planner_defaults")

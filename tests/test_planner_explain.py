@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner import scenario as S
-from planner.__main__ import main
-from planner.scenario import Scenario
+from planner.engine import scenario as S
+from planner.cli.main import main
+from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_constructs.autoscaling_objects import PLACEHOLDER_PRIORITY
-from planner.model import HEADROOM, workloads
-from planner.scenario import Scenario
+from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
+from planner.engine.workloads import HEADROOM, workloads
+from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 BURST_AT = 600.0
@@ -67,7 +67,7 @@ def test_cluster_autoscaler_provisions_placeholders_too():
 
 @pytest.mark.parametrize("percent", ["0", "40", "100"])
 def test_cluster_autoscaler_plans_with_the_configured_utilization_threshold(percent):
-    from planner.cluster_autoscaler import ClusterAutoscaler
+    from planner.scalers.cluster_autoscaler import ClusterAutoscaler
     config = parse_config(with_defaults({"nodeAutoscaler": "cluster-autoscaler",
                                          "clusterAutoscalerScaleDownUtilizationPercent": percent}))
     simulation = Simulation(config, burst(0))
@@ -76,7 +76,7 @@ def test_cluster_autoscaler_plans_with_the_configured_utilization_threshold(perc
 
 
 def test_a_comparison_keeps_headroom_in_the_run_that_has_it():
-    from planner.comparison import select
+    from planner.cli.comparison import select
     runs = {"without": parse_config(with_defaults({})), "with": parse_config(with_defaults({"headroom": "2"}))}
     selection = select(runs, burst(3))
     assert HEADROOM in {spec.name for spec in selection.workloads["with"]}

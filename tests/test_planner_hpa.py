@@ -1,4 +1,4 @@
-"""The planner's HPA recommendation (planner/hpa.py) against kubernetes/kubernetes' own expectations in
+"""The planner's HPA recommendation (planner/scalers/hpa.py) against kubernetes/kubernetes' own expectations in
 pkg/controller/podautoscaler/replica_calculator_test.go, re-stated as tables: each case names the upstream
 test function and case. Upstream's fixtures are re-created in seconds: its zero time is 0, "now" is NOW,
 pods have two containers (so a pod's request and usage are twice the per-container figures), metrics
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.hpa import (MAX_INT32, MAX_INT64, MIN_INT32, Metric, MetricError, PodSample, Recommendation, Release,
-                         Tolerances, group_pods, recommend)
+from planner.scalers.hpa import (MAX_INT32, MAX_INT64, MIN_INT32, Metric, MetricError, PodSample, Recommendation,
+                                 Release, Tolerances, group_pods, recommend)
 
 NOW = 1_000_000.0
 HOT, COOL = NOW, NOW - 180  # upstream hotCPUCreationTime / coolCPUCreationTime

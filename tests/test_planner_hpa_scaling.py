@@ -1,4 +1,4 @@
-"""The planner's HPA after the metrics (planner/hpa_scaling.py) against kubernetes/kubernetes' own
+"""The planner's HPA after the metrics (planner/scalers/hpa_scaling.py) against kubernetes/kubernetes' own
 expectations in pkg/controller/podautoscaler/horizontal_test.go, re-stated as tables that name the upstream
 test and case. Upstream's test binary sets scaleUpLimitFactor to 8; the cases here use the controller's 2."""
 
@@ -8,13 +8,13 @@ import dataclasses
 
 import pytest
 
-from planner import scenario as S
-from planner.hpa import MetricError, Recommendation, Release
-from planner.hpa_scaling import (Behavior, HorizontalPodAutoscaler, Policy, ScalingRules, combine,
-                                 replicas_change_per_period)
-from planner.model import behavior, workloads
+from planner.engine import scenario as S
+from planner.scalers.hpa import MetricError, Recommendation, Release
+from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
+from planner.scalers.hpa_scaling import HorizontalPodAutoscaler, combine, replicas_change_per_period
+from planner.engine.workloads import behavior, workloads
 from planner.simulation import Simulation
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 NOW = 10_000.0

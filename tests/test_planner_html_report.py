@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from planner.__main__ import main
+from planner.cli.main import main
 
 
 def test_a_plan_writes_one_page_with_everything_inlined(tmp_path, capsys, planner_defaults):

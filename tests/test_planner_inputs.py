@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.__main__ import main
-from stacks import config
+from planner.cli.main import main
+from eks_scaling.cdk_json import CDK_JSON
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.usefixtures("planner_defaults")
@@ -181,7 +181,7 @@ def test_missing_plotting_library_says_what_to_install(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("args", [["--hours", "nan"], ["--csv", "docs/plan-chapter.png"], ["--step", "20"], ["--seed"]])
 def test_the_command_itself_exits_2_with_one_line(tmp_path, args):
-    settings = ["--cdk-json", str(config.CDK_JSON)]  # the built-in defaults (planner_defaults)
+    settings = ["--cdk-json", str(CDK_JSON)]  # the built-in defaults (planner_defaults)
     result = subprocess.run([sys.executable, "-m", "planner", *args, *settings, "--out", str(tmp_path), "--no-plot"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
@@ -189,7 +189,7 @@ def test_the_command_itself_exits_2_with_one_line(tmp_path, args):
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
-    settings = ["--cdk-json", str(config.CDK_JSON)]
+    settings = ["--cdk-json", str(CDK_JSON)]
     command = [sys.executable, "-m", "planner", "--scenario", "steady", "--hours", "0.1", *settings, "--out",
                str(tmp_path), "--no-plot", "--quiet"]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:

@@ -7,14 +7,14 @@ import math
 
 import pytest
 
-from planner import karpenter as K
-from planner import scenario as S
-from planner.cluster import Shape
-from planner.model import Disruption, daemonset_overhead
+from planner.scalers import karpenter as K
+from planner.engine import scenario as S
+from planner.engine.nodes import Shape
+from planner.engine.workloads import Disruption, daemonset_overhead
 from planner.simulation import Simulation
-from stacks.config import parse_config
-from stacks.controller_footprints import daemonsets
-from stacks.instance_types import instance_type
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.controller_footprints import daemonsets
+from eks_scaling.instance_types import instance_type
 from tests.context import with_defaults
 
 ONLY_INFLATE = {"enableMetricsServer": "false", "enablePrometheus": "false", "enableKeda": "false"}
@@ -49,7 +49,7 @@ def test_a_node_offers_what_karpenter_schedules_against(kind, cores, mib, capaci
 
 
 def test_the_daemonsets_are_the_apps():
-    # stacks/controller_footprints.py: aws-node 25m, kube-proxy 100m, ebs-csi-node 3 x 10m / 40Mi, the
+    # eks_scaling/controller_footprints.py: aws-node 25m, kube-proxy 100m, ebs-csi-node 3 x 10m / 40Mi, the
     # pod identity agent and node-exporter without requests (chart defaults at the pinned versions).
     cores, gib, pods = daemonset_overhead(parse_config(with_defaults({})))
     assert (cores, gib * GIB) == pytest.approx((0.155, 120.0))
@@ -154,7 +154,7 @@ def test_balanced_scores_as_upstream(savings, disruption, score, approved):
 
 
 def test_the_node_pool_manifest_gives_the_policy_and_the_default_budget():
-    from planner.model import node_pool_disruption
+    from planner.engine.workloads import node_pool_disruption
 
     disruption = node_pool_disruption(parse_config(with_defaults({"karpenterConsolidateAfter": "2m"})))
     assert disruption == Disruption("WhenEmpty", 120.0, (("10%", frozenset()),))

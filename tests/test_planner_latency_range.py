@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from planner.__main__ import main
-from planner.inputs import duration_seconds
+from planner.cli.main import main
+from planner.engine.inputs import duration_seconds
 from planner.simulation import Result
-from planner.table import summary_table
+from planner.outputs.table import summary_table
 
 pytestmark = pytest.mark.usefixtures("planner_defaults")
 

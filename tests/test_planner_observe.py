@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from planner.__main__ import main
-from planner.prometheus_api import PrometheusError, duration, timestamp
+from planner.cli.main import main
+from planner.prometheus.api import PrometheusError, duration, timestamp
 
 pytestmark = pytest.mark.usefixtures("planner_defaults")
 

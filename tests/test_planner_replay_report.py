@@ -3,7 +3,7 @@ against a real Prometheus is in tests/prometheus; the browser test in tests/brow
 
 from __future__ import annotations
 
-from planner.replay import page, plot, table
+from planner.prometheus.replay import page, plot, table
 from tests.replay_sample import sample_replay
 
 

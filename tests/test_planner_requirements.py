@@ -10,7 +10,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = {"planner", "stacks", "cdk_constructs"}
+LOCAL = {"planner", "eks_scaling", "stacks", "cdk_constructs"}
 
 
 def _requirements(name: str) -> set[str]:
@@ -43,7 +43,7 @@ def _imports(path: Path) -> set[str]:
 
 def _third_party_imports_of_the_planner() -> set[str]:
     """Top-level third-party modules imported by planner/ and the project modules it reaches."""
-    queue, seen, third_party = sorted((ROOT / "planner").glob("*.py")), set(), set()
+    queue, seen, third_party = sorted((ROOT / "planner").rglob("*.py")), set(), set()
     while queue:
         path = queue.pop()
         if path in seen:

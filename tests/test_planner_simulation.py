@@ -8,9 +8,10 @@ import math
 
 import pytest
 
-from planner import scenario as S
+from planner.engine import scenario as S
 from planner.simulation import PlanError, Simulation
-from stacks.config import ConfigError, parse_config
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 
@@ -128,7 +129,7 @@ def test_cost_is_node_hours_times_prices():
 
 
 def test_keda_activation_and_cooldown_scale_to_zero_and_back(monkeypatch):
-    from planner import model
+    from planner.engine import workloads as model
 
     real = model.workloads
 

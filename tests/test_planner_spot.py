@@ -1,14 +1,14 @@
 """Spot as the app deploys it: the weighted spot NodePool first, Spot's price, interruptions at a rate
-and on-demand fallback (planner/spot.py)."""
+and on-demand fallback (planner/scalers/spot.py)."""
 
 from __future__ import annotations
 
 import math
 
-from planner import assumptions as A
-from planner import scenario as S
+from planner.engine import assumptions as A
+from planner.engine import scenario as S
 from planner.simulation import Simulation
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 from tests.test_planner_karpenter import ONLY_INFLATE
 
@@ -53,7 +53,7 @@ def test_interruptions_at_a_rate_and_pods_recover():
 
 
 def test_the_monthly_share_is_a_constant_hazard():
-    from planner.spot import MONTH, SpotMarket
+    from planner.scalers.spot import MONTH, SpotMarket
     market = SpotMarket(A.SpotAssumptions(interruptions_per_month=0.05), seed=1)
     assert math.isclose(1 - math.exp(-market.hazard * MONTH), 0.05)
 

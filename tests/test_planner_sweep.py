@@ -7,10 +7,10 @@ import csv
 
 import pytest
 
-from planner import sweep
-from planner.__main__ import main
-from planner.inputs import InputError
-from stacks.config import DEFAULTS
+from planner.cli import sweep
+from planner.cli.main import main
+from planner.engine.inputs import InputError
+from eks_scaling.setting_table import DEFAULTS
 from tests.context import write_cdk_json
 
 

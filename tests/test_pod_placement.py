@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from stacks.placements import SYSTEM_TAINT
-from stacks.instance_types import instance_type
-from stacks.versions import DEMO_IMAGES
+from eks_scaling.placements import SYSTEM_TAINT
+from eks_scaling.instance_types import instance_type
+from eks_scaling.versions import DEMO_IMAGES
 from tests.synth import CONFIGS, chart_values, manifest_objects, resolve
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
@@ -35,7 +35,7 @@ CHART_POD_VALUES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 # EKS add-ons the app creates: the configuration block of their controller Deployment, or None for a
-# DaemonSet-only add-on that tolerates every taint (eks-pod-identity-agent; stacks/placements.py).
+# DaemonSet-only add-on that tolerates every taint (eks-pod-identity-agent; eks_scaling/placements.py).
 ADDON_CONTROLLERS = {"aws-ebs-csi-driver": "controller", "eks-pod-identity-agent": None}
 
 
@@ -208,6 +208,6 @@ def test_every_image_the_app_names_comes_from_the_matrix_and_no_docker_hub(synth
             named.append(f'{values["image"]["repository"]}:{values["image"]["tag"]}')
     allowed = {image.reference for image in DEMO_IMAGES} | {row.cluster_autoscaler_image.reference}
     for reference in named:
-        assert reference in allowed, f"{reference} is not in stacks/versions.py"
+        assert reference in allowed, f"{reference} is not in eks_scaling/versions.py"
         registry = reference.split("/")[0]
         assert "." in registry and registry != "docker.io", f"{reference}: a Docker Hub image (anonymous pull limits)"

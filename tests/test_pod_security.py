@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.controller_footprints import system_controllers
-from stacks.versions import DEMO_IMAGES
+from eks_scaling.controller_footprints import system_controllers
+from eks_scaling.versions import DEMO_IMAGES
 from tests.synth import CONFIGS
 from tests.test_pod_placement import demo_pods
 
@@ -34,7 +34,7 @@ def _violations(pod: dict, needs_root: bool) -> list[str]:
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_every_demo_pod_meets_the_rules(synth, name):
     """Baseline for all: no token, RuntimeDefault seccomp, no privilege escalation; the restricted profile
-    for every image that does not need root (stacks/versions.py, Image.needs_root)."""
+    for every image that does not need root (eks_scaling/versions.py, Image.needs_root)."""
     images = {image.reference: image for image in DEMO_IMAGES}
     for workload, pod in demo_pods(synth(name)).items():
         needs_root = any(images[container["image"]].needs_root for container in pod["containers"])

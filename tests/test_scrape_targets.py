@@ -7,7 +7,7 @@ read from at the pinned tag; the synthesized chart values go through those facts
 Service meets the prometheus chart's scrape jobs: its default `kubernetes-service-endpoints` job (recorded
 from its values.yaml) and the jobs our values add. A target counts if a job keeps it and scrapes the
 port the metrics are served on. A changed value, a dropped annotation or a wrong port fails here; a chart
-template changed upstream does not, until its pin (stacks/versions.py) and these facts are updated
+template changed upstream does not, until its pin (eks_scaling/versions.py) and these facts are updated
 together. The facts were checked on 2026-11-28 by rendering the Karpenter, Cluster Autoscaler, KEDA,
 metrics-server and prometheus-adapter charts at their tags with the synthesized values (`helm template`,
 Helm v4.1.4 from the v35 kubectl layer); kube-state-metrics (a subchart needing a dependency download)

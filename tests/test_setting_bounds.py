@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from stacks.config import DEFAULTS, SETTINGS, ConfigError, parse_config
-from stacks.quantities import CPU, DURATION, MEMORY, RETENTION, Bounded
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.quantities import Bounded, CPU, DURATION, MEMORY, RETENTION
 from tests.context import with_defaults
 from tests.docs import setting_lines
 
@@ -37,7 +39,7 @@ def test_the_quantity_settings_are_found():
 @pytest.mark.parametrize("key", QUANTITIES)
 def test_every_quantity_setting_is_bounded_with_a_reason(key):
     parser = SETTINGS[key]
-    assert isinstance(parser, Bounded), f"{key} is a quantity: give it a Bounded parser (stacks/setting_bounds.py)"
+    assert isinstance(parser, Bounded), f"{key} is a quantity: give it a Bounded parser (eks_scaling/setting_bounds.py)"
     assert parser.reason and parser.low <= parser.kind.to_base(str(DEFAULTS[key])) <= parser.high
 
 

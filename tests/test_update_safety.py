@@ -17,7 +17,9 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from stacks.config import SETTINGS, ConfigError, parse_config
+from eks_scaling.setting_table import SETTINGS
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.parse_settings import parse_config
 from stacks.eks_scaling_stack import add_eks_scaling_stack
 from tests.context import with_defaults
 from tests.deploy_graph import read_templates

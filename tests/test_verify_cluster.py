@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cdk_constructs.manifests import load_manifest
+from eks_scaling.manifests import load_manifest
 from scripts import verify_cluster
 from scripts.verify_cluster import evaluate, report
-from stacks.config import parse_config
+from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 from tests.fakes import executable
 

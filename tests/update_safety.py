@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import cfnlint.schema
 
-from planner.model import quantity
+from planner.engine.workloads import quantity
 from tests.deploy_graph import references
 from tests.synth import chart_values, manifest_objects
 

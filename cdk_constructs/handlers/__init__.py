@@ -1,0 +1,1 @@
+"""Lambda handler code the constructs deploy as assets (stdlib and boto3 only, as the runtime has)."""

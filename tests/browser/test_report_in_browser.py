@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from planner import replay
-from planner.__main__ import main
-from stacks.config import DEFAULTS
+from planner.prometheus import replay
+from planner.cli.main import main
+from eks_scaling.setting_table import DEFAULTS
 from tests.context import write_cdk_json
 from tests.replay_sample import sample_replay
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from planner import assumptions as A
-from planner.scenario import Scenario
+from planner.engine import assumptions as A
+from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
-from stacks.config import DEFAULTS, parse_config
+from eks_scaling.setting_table import DEFAULTS
+from eks_scaling.parse_settings import parse_config
 
 STEP = 15.0  # the app's scrape interval
 DURATION = 2400.0
 LEAD = 300.0
 PRE_EXISTING = 3 * 86400.0  # pods Ready at the start began before any calibration window of the tests  # request counters start this long before the window, as a running cluster's do
 SETTINGS = {**DEFAULTS, "nodeAutoscaler": "both"}
-# Known latencies, away from the defaults (planner/assumptions.py) so that calibration shows.
+# Known latencies, away from the defaults (planner/engine/assumptions.py) so that calibration shows.
 TRUE_LATENCIES = {"karpenter-node-ready": 48.0, "ca-node-ready": 110.0, "php-apache-pod-ready": 11.0,
                   "podinfo-pod-ready": 7.0, "podinfo-keda-pod-ready": 6.0, "inflate-pod-ready": 4.0,
                   "tester-pod-ready": 5.0}

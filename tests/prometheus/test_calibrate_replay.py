@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from planner import assumptions as A
-from planner.__main__ import main
+from planner.engine import assumptions as A
+from planner.cli.main import main
 from tests.prometheus import synthetic
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.usefixtures("planner_defaults")]
@@ -65,10 +65,11 @@ def _mean_wait(times: list[float], values: list[float], after: float) -> float:
 
 @pytest.fixture(scope="module")
 def replayed(prometheus, calibrated, window_start, tmp_path_factory):
-    from planner import replay as R
-    from planner.calibrate import load
-    from planner.prometheus_api import Prometheus
-    from stacks.config import DEFAULTS, parse_config
+    from planner.prometheus import replay as R
+    from planner.prometheus.calibrate import load
+    from planner.prometheus.api import Prometheus
+    from eks_scaling.setting_table import DEFAULTS
+    from eks_scaling.parse_settings import parse_config
 
     config = parse_config({**DEFAULTS, "nodeAutoscaler": "both"})
     # The plan without the planner's own ±15 % jitter: each latency at its calibrated mean, against a
