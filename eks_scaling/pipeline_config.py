@@ -12,14 +12,19 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.setting_parsers import ACCOUNT_ID, ConfigError, OPEN_TO_ALL, REGION_NAME
 from eks_scaling.settings import AppConfig
 from eks_scaling.parse_settings import parse_config
 
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_CONNECTION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+$")
-_STAGE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+_REPOSITORY = ascii_pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_CONNECTION_ARN = ascii_pattern(
+    r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]+")
+_STAGE_NAME = ascii_pattern(r"[A-Za-z][A-Za-z0-9-]{0,63}")
+# A branch git takes (`git check-ref-format --branch`, git/git:refs.c), narrowed to ASCII letters, digits and
+# punctuation without space, quotes or ~^:?*[\ ; no "..", "@{" or "//", no leading "-" or "/", no trailing
+# "/", "." or ".lock".
+_BRANCH = ascii_pattern(r"(?![-/])(?!.*(\.\.|@\{|//|/\.|\.lock\Z|/\Z|\.\Z))[A-Za-z0-9!#$%&()+,./;<=>@\]_`{|}-]+")
 
 PIPELINE_KEYS = {"account", "region", "repository", "branch", "connectionArn", "stages"}
 STAGE_KEYS = {"name", "account", "region", "approval", "verify", "settings"}
@@ -67,7 +72,7 @@ def parse_pipeline(context: Mapping[str, Any]) -> PipelineConfig | None:
         account=account,
         region=region,
         repository=_match("pipeline.repository", raw["repository"], _REPOSITORY, "owner/repository"),
-        branch=_match("pipeline.branch", raw.get("branch", "main"), re.compile(r"^\S+$"), "a branch name"),
+        branch=_match("pipeline.branch", raw.get("branch", "main"), _BRANCH, "a branch name"),
         connection_arn=_match("pipeline.connectionArn", raw["connectionArn"], _CONNECTION_ARN,
                               "a CodeConnections connection ARN "
                               "(arn:aws:codeconnections:<region>:<account>:connection/<id>)"),
@@ -152,6 +157,6 @@ def _keys(where: str, raw: dict, allowed: set[str], *, required: set[str]) -> No
 
 
 def _match(where: str, value: Any, pattern: re.Pattern[str], allowed: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not full_match(pattern, value):
         raise ConfigError(f"invalid setting {where}={json.dumps(value)}: expected {allowed}")
     return value

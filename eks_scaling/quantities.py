@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.typed_text import ascii_pattern, full_match
 
 _MEMORY_UNITS = {"Ti": 1024 * 1024, "Gi": 1024, "Mi": 1}
 _DURATION_UNITS = {"h": 3600, "m": 60, "s": 1}
 # Prometheus's units (a year is 365 days, prometheus/common model.ParseDuration).
 _RETENTION_UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600}
+_NUMBER_UNIT = ascii_pattern(r"([0-9]+)([a-z])")
 
 
 def _largest_unit(value: int, units: dict[str, int]) -> str:
@@ -41,7 +43,7 @@ def cpu_millicores(text: str) -> int:
 def seconds(text: str) -> int:
     """'1h30m', '15d', ... -> seconds."""
     units = _RETENTION_UNITS if text[-1] in "dwy" else _DURATION_UNITS
-    return sum(int(number) * units[unit] for number, unit in re.findall(r"([0-9]+)([a-z])", text))
+    return sum(int(number) * units[unit] for number, unit in _NUMBER_UNIT.findall(text))
 
 
 def _cpu_text(millicores: int) -> str:
@@ -57,14 +59,14 @@ class Kind:
     resolution: int = 1  # the smallest step the text can express, in the base unit
 
 
-COUNT = Kind("a whole number", re.compile(r"^-?[0-9]+$"), int, str)
-CPU = Kind("a CPU quantity", re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$"), cpu_millicores, _cpu_text)
-MEMORY = Kind("a memory quantity", re.compile(r"^[0-9]+(Mi|Gi|Ti)$"), memory_mib,
+COUNT = Kind("a whole number", ascii_pattern(r"-?[0-9]+"), int, str)
+CPU = Kind("a CPU quantity", ascii_pattern(r"[0-9]+m|[0-9]+(\.[0-9]+)?"), cpu_millicores, _cpu_text)
+MEMORY = Kind("a memory quantity", ascii_pattern(r"[0-9]+(Mi|Gi|Ti)"), memory_mib,
               lambda mib: _largest_unit(mib, _MEMORY_UNITS))
 VOLUME = replace(MEMORY, noun="a volume size")
-DURATION = Kind("a duration", re.compile(r"^([0-9]+(s|m|h))+$"), seconds,
+DURATION = Kind("a duration", ascii_pattern(r"([0-9]+(s|m|h))+"), seconds,
                 lambda s: _largest_unit(s, _DURATION_UNITS))
-RETENTION = Kind("a retention", re.compile(r"^[0-9]+(h|d|w|y)$"), seconds,
+RETENTION = Kind("a retention", ascii_pattern(r"[0-9]+(h|d|w|y)"), seconds,
                  lambda s: _largest_unit(s, _RETENTION_UNITS), resolution=3600)
 
 
@@ -97,7 +99,7 @@ class Bounded:
 
     def __call__(self, key: str, raw: Any) -> Any:
         text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
-        if text is None or not self.kind.pattern.match(text) or not self.accepts(self.kind.to_base(text)):
+        if text is None or not full_match(self.kind.pattern, text) or not self.accepts(self.kind.to_base(text)):
             raise ConfigError(f"invalid setting {key}={json.dumps(raw)}: {self.allowed}")
         return int(text) if self.kind is COUNT else text
 

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any, Callable
 
+from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.instance_types import UnknownInstanceType, instance_type
 from eks_scaling.versions import MATRIX, SUPPORTED_VERSIONS
 
@@ -40,14 +41,15 @@ COMPONENTS = ("eks", "metrics-server", "karpenter", "cluster-autoscaler", "prome
 NO_ADMIN_ACCESS_WARNING = "eks-scaling:no-admin-access"
 WARNING_IDS = (*(f"eks-scaling:{component}" for component in COMPONENTS), NO_ADMIN_ACCESS_WARNING)
 
-_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_ZONE_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$")
+_CLUSTER_NAME = ascii_pattern(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+ACCOUNT_ID = ascii_pattern(r"[0-9]{12}")
+REGION_NAME = ascii_pattern(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
+_ZONE_NAME = ascii_pattern(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]")
 # us-east-1, the region with the most, has six availability zones.
 MAX_AVAILABILITY_ZONES = 6
-AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+AMI_ALIAS = ascii_pattern(r"al2023@(latest|v[0-9]{8})")
+# IAM names: letters, digits and +=,.@_- (the IAM API's pattern), paths of the same with slashes.
+_PRINCIPAL_ARN = ascii_pattern(r"arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+")
 
 
 def _fail(key: str, raw: Any, allowed: str) -> ConfigError:
@@ -95,7 +97,7 @@ def choice(key: str, raw: Any, choices: tuple[str, ...]) -> str:
 
 def cluster_name(key: str, raw: Any) -> str:
     value = _string(key, raw)
-    if not _CLUSTER_NAME.match(value):
+    if not full_match(_CLUSTER_NAME, value):
         raise _fail(key, raw, "EKS cluster names are 1-100 letters, digits, hyphens and underscores, "
                               "starting with a letter or digit")
     return value
@@ -113,7 +115,7 @@ def kubernetes_version(key: str, raw: Any) -> str:
 def optional(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str | None]:
     def parse(key: str, raw: Any) -> str | None:
         value = _string(key, raw)
-        if value and not pattern.match(value):
+        if value and not full_match(pattern, value):
             raise _fail(key, raw, allowed)
         return value or None
     return parse
@@ -161,7 +163,7 @@ def capacity_types(key: str, raw: Any) -> tuple[str, ...]:
 def matching(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
     def parse(key: str, raw: Any) -> str:
         value = _string(key, raw)
-        if not pattern.match(value):
+        if not full_match(pattern, value):
             raise _fail(key, raw, allowed)
         return value
     return parse
@@ -187,7 +189,7 @@ def cidrs(key: str, raw: Any) -> tuple[str, ...]:
 def principal_arns(key: str, raw: Any) -> tuple[str, ...]:
     arns = _list(key, raw)
     for item in arns:
-        if not _PRINCIPAL_ARN.match(item):
+        if not full_match(_PRINCIPAL_ARN, item):
             raise _fail(key, raw, f"{item!r} is not an IAM role or user ARN "
                                   "(arn:aws:iam::123456789012:role/Name)")
     return arns
@@ -206,7 +208,7 @@ def availability_zones(key: str, raw: Any) -> tuple[str, ...]:
     if zones and not 2 <= len(zones) <= MAX_AVAILABILITY_ZONES:
         raise _fail(key, raw, f"give two to {MAX_AVAILABILITY_ZONES} availability zones of the region")
     for zone in zones:
-        if not _ZONE_NAME.match(zone):
+        if not full_match(_ZONE_NAME, zone):
             raise _fail(key, raw, f"{zone!r} is not an availability zone name such as eu-west-1a")
     return zones
 
@@ -243,7 +245,7 @@ def _whole(value: Any, low: int, high: int) -> bool:
 SELECT_POLICIES = ("Max", "Min", "Disabled")
 POLICY_TYPES = ("Pods", "Percent")
 _RULE_FIELDS = ("stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance")
-_TOLERANCE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_TOLERANCE = ascii_pattern(r"[0-9]+(\.[0-9]+)?")
 
 
 def _scaling_rules(key: str, raw: Any, direction: str, rules: Any) -> None:
@@ -257,7 +259,7 @@ def _scaling_rules(key: str, raw: Any, direction: str, rules: Any) -> None:
         raise _fail(key, raw, f"{where}.stabilizationWindowSeconds must be a whole number of seconds from 0 to 3600")
     if "selectPolicy" in rules and rules["selectPolicy"] not in SELECT_POLICIES:
         raise _fail(key, raw, f"{where}.selectPolicy must be one of " + ", ".join(SELECT_POLICIES))
-    if "tolerance" in rules and not (isinstance(rules["tolerance"], str) and _TOLERANCE.match(rules["tolerance"])):
+    if "tolerance" in rules and not (isinstance(rules["tolerance"], str) and full_match(_TOLERANCE, rules["tolerance"])):
         raise _fail(key, raw, f'{where}.tolerance must be a non-negative decimal as a string, e.g. "0.05"')
     policies = rules.get("policies")
     if policies is None:
@@ -289,9 +291,9 @@ def has_tolerance(behavior: dict[str, Any]) -> bool:
 
 # NodePool spec.disruption.budgets as the v1.14.1 CRD accepts them (tests/reference/crds/karpenter-1.14.1).
 BUDGET_REASONS = ("Underutilized", "Empty", "Drifted")
-_BUDGET_NODES = re.compile(r"^((100|[0-9]{1,2})%|[0-9]+)$")
-_BUDGET_DURATION = re.compile(r"^(([0-9]+(h|m))|([0-9]+h[0-9]+m))$")
-_CRON_MACRO = re.compile(r"^@(annually|yearly|monthly|weekly|daily|midnight|hourly)$")
+_BUDGET_NODES = ascii_pattern(r"(100|[0-9]{1,2})%|[0-9]+")
+_BUDGET_DURATION = ascii_pattern(r"[0-9]+(h|m)|[0-9]+h[0-9]+m")
+_CRON_MACRO = ascii_pattern(r"@(annually|yearly|monthly|weekly|daily|midnight|hourly)")
 
 
 def disruption_budgets(key: str, raw: Any) -> tuple[dict[str, Any], ...]:
@@ -305,14 +307,14 @@ def disruption_budgets(key: str, raw: Any) -> tuple[dict[str, Any], ...]:
         unknown = sorted(set(budget) - {"nodes", "schedule", "duration", "reasons"})
         if unknown:
             raise _fail(key, raw, f"a budget has no field {unknown[0]}; allowed: nodes, schedule, duration, reasons")
-        if not isinstance(budget["nodes"], str) or not _BUDGET_NODES.match(budget["nodes"]):
+        if not isinstance(budget["nodes"], str) or not full_match(_BUDGET_NODES, budget["nodes"]):
             raise _fail(key, raw, 'a budget\'s nodes is a string: a count ("0", "3") or a percentage ("10%")')
         if ("schedule" in budget) != ("duration" in budget):
             raise _fail(key, raw, "a budget's schedule and duration go together")
         if "schedule" in budget and not (isinstance(budget["schedule"], str) and (
-                _CRON_MACRO.match(budget["schedule"]) or len(budget["schedule"].split()) == 5)):
+                full_match(_CRON_MACRO, budget["schedule"]) or len(budget["schedule"].split()) == 5)):
             raise _fail(key, raw, 'a budget\'s schedule is a cron expression ("0 9 * * mon-fri") or a macro (@daily)')
-        if "duration" in budget and not (isinstance(budget["duration"], str) and _BUDGET_DURATION.match(budget["duration"])):
+        if "duration" in budget and not (isinstance(budget["duration"], str) and full_match(_BUDGET_DURATION, budget["duration"])):
             raise _fail(key, raw, 'a budget\'s duration is in hours and/or minutes ("8h", "1h30m")')
         reasons = budget.get("reasons", [])
         if not isinstance(reasons, list) or any(reason not in BUDGET_REASONS for reason in reasons) \

@@ -11,13 +11,13 @@ Usage: CDK_ARGS="-c region=eu-west-1" python3 -m scripts.check_aws
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import sys
 from pathlib import Path
 
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from scripts.aws_cli import NOT_INSTALLED, AwsCliError, aws
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -34,7 +34,7 @@ def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     environment = re.findall(r"aws://\d{12}/([a-z0-9-]+)", cdk_args)  # make bootstrap's target
     if environment:
         return environment[-1], "aws://<account>/<region>"
-    configured = json.loads(cdk_json.read_text()).get("context", {}).get("region")
+    configured = cdk_json_context(cdk_json).get("region")
     if configured:
         return configured, "cdk.json"
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
@@ -53,7 +53,7 @@ def account(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     if given:
         setting, environment = given[-1]
         return (setting, "-c account") if setting else (environment, "aws://<account>/<region>")
-    configured = json.loads(cdk_json.read_text()).get("context", {}).get("account")
+    configured = cdk_json_context(cdk_json).get("account")
     return (configured, "cdk.json") if configured else None
 
 
@@ -78,7 +78,7 @@ def check(cdk_args: str, cdk_json: Path = CDK_JSON, timeout: float = TIMEOUT_SEC
 def main() -> int:
     try:
         print(check(os.environ.get("CDK_ARGS", ""), CDK_JSON))
-    except AwsCliError as error:
+    except (AwsCliError, CdkJsonError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

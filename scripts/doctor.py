@@ -7,14 +7,15 @@ runs with the system Python, before (or without) the venv. Exit code 1 when any 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context, read_json_file
 from scripts.aws_cli import AwsCliError, aws
 from scripts.check_aws import check, region
 
@@ -44,7 +45,10 @@ def python_line(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Line:
 
 
 def _pins(root: Path) -> dict[str, str]:
-    return json.loads((root / "package.json").read_text())["devDependencies"]
+    pins = read_json_file(root / "package.json")
+    if not isinstance(pins, dict) or not isinstance(pins.get("devDependencies"), dict):
+        raise CdkJsonError(f"{root / 'package.json'}: no \"devDependencies\" object; restore it from git")
+    return pins["devDependencies"]
 
 
 def _output(*command: str) -> str | None:
@@ -85,7 +89,8 @@ def venv_line(root: Path) -> Line:
 def cli_line(root: Path) -> Line:
     pinned = _pins(root)["aws-cdk"]
     installed = root / "node_modules" / "aws-cdk" / "package.json"
-    found = json.loads(installed.read_text())["version"] if installed.exists() else None
+    data = read_json_file(installed) if installed.exists() else None
+    found = data.get("version") if isinstance(data, dict) else None
     if found != pinned:
         return Line(False, "CDK CLI", f"aws-cdk {pinned} is pinned but {found or 'none'} is installed: run make setup")
     return Line(True, "CDK CLI", f"aws-cdk {found} (node_modules)")
@@ -100,7 +105,9 @@ def aws_line(root: Path) -> Line:
 
 def kubectl_line(root: Path) -> Line:
     """kubectl access to the cluster cdk.json configures, if it is deployed where the credentials point."""
-    cluster = json.loads((root / "cdk.json").read_text())["context"]["clusterName"]
+    cluster = cdk_json_context(root / "cdk.json").get("clusterName")
+    if not isinstance(cluster, str) or not cluster:
+        return Line(False, "kubectl", f"{root / 'cdk.json'}: no clusterName setting (docs/settings.md)")
     name, _ = region("", root / "cdk.json") or ("", "")
     try:
         found = aws("eks", "describe-cluster", "--name", cluster, "--region", name, timeout=TIMEOUT_SECONDS,
@@ -121,10 +128,19 @@ def kubectl_line(root: Path) -> Line:
     return Line(True, "kubectl", f"access to {cluster} (context {arn})")
 
 
+def _checked(line: Callable[[Path], Line], topic: str, root: Path) -> Line:
+    """The line, or what to fix in the JSON file it reads."""
+    try:
+        return line(root)
+    except CdkJsonError as error:
+        return Line(False, topic, str(error))
+
+
 def lines(root: Path = ROOT) -> list[Line]:
-    found = [python_line(), node_line(root), venv_line(root), cli_line(root), aws_line(root)]
+    found = [python_line(), *(_checked(line, topic, root) for line, topic in (
+        (node_line, "Node.js"), (venv_line, "venv"), (cli_line, "CDK CLI"), (aws_line, "AWS")))]
     if found[-1].ok:
-        found.append(kubectl_line(root))
+        found.append(_checked(kubectl_line, "kubectl", root))
     else:
         found.append(Line(None, "kubectl", "needs AWS credentials first"))
     return found

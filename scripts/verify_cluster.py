@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 from scripts.aws_cli import AwsCliError, aws
 from eks_scaling.settings import AppConfig
 from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.cdk_json import cdk_json_context
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.parse_settings import parse_config
 
 Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             if all(check.ok for check in checks) or time.monotonic() >= deadline:
                 break
             time.sleep(args.interval)
-    except (ConfigError, VerifyError, AwsCliError) as error:
+    except (ConfigError, CdkJsonError, VerifyError, AwsCliError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"cluster {config.cluster.name} in {args.region}\n{report(checks)}")

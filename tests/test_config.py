@@ -186,7 +186,7 @@ BAD_INPUT = [
      'invalid setting alertNodePoolLimitPercent="101": expected a whole number from 50 to 100'),
     ({"logRetentionDays": "100"}, "invalid setting logRetentionDays=\"100\": expected one of 1, 3,"),
     ({"vpcFlowLogs": "on"}, 'invalid setting vpcFlowLogs="on": expected true or false'),
-    ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); known settings: account, region,"),
+    ({"clusterNmae": "x"}, "unknown setting clusterNmae (did you mean clusterName?); docs/settings.md lists every setting"),
 ]
 
 
@@ -225,7 +225,7 @@ def test_missing_setting_is_an_error():
     ({"kubernetesVersion": "1.29"},
      'error: invalid setting kubernetesVersion="1.29": supported Kubernetes versions are 1.33, 1.34, 1.35, 1.36'),
     ({"nodeAutoscalr": "karpenter"},
-     "error: unknown setting nodeAutoscalr (did you mean nodeAutoscaler?); known settings: account, region,"),
+     "error: unknown setting nodeAutoscalr (did you mean nodeAutoscaler?); docs/settings.md lists every setting"),
 ])
 def test_app_exits_with_one_line_and_no_traceback(overrides, message):
     # The CDK CLI hands its context to the app in CDK_CONTEXT_JSON; it takes precedence over cdk.json.

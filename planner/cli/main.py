@@ -118,11 +118,11 @@ def _base(args: argparse.Namespace) -> dict:
 
 
 def _settings_file(path: Path) -> dict:
-    """cdk.json's context: the settings (read here rather than by eks_scaling.cdk_json, so errors name the file)."""
-    data = inputs.read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("context"), dict):
-        raise InputError(f'{path}: no "context" object of settings')
-    return data["context"]
+    """cdk.json's context: the settings."""
+    try:
+        return cdk_json.cdk_json_context(path)
+    except cdk_json.CdkJsonError as error:
+        raise InputError(str(error)) from None
 
 
 def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from planner.engine import assumptions as A
+from eks_scaling.cdk_json import CdkJsonError, read_json_file
 
 
 class InputError(ValueError):
@@ -72,17 +73,11 @@ def latencies(texts: list[str]) -> dict[str, float]:
 
 
 def read_json(path: Path) -> object:
-    """A JSON file; every failure names the file (and the line and column of a syntax error)."""
+    """A JSON file, read as cdk.json is; every failure names the file (and the line and column of a syntax error)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read it ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})") from None
+        return read_json_file(path)
+    except CdkJsonError as error:
+        raise InputError(str(error)) from None
 
 
 def prices(path: Path) -> dict[str, float]:
