@@ -31,6 +31,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 synth: setup
+	@$(BIN)/python -m scripts.check_cdk_args synth
 	$(CDK) synth --quiet $(CDK_ARGS)
 
 test: setup
@@ -93,17 +94,22 @@ export CDK_ARGS
 check-aws:
 	@$(PYTHON) -m scripts.check_aws
 
-# CDK_ARGS passes extra CLI arguments, e.g. CDK_ARGS="-c kubernetesVersion=1.34".
+# CDK_ARGS passes extra CLI arguments, e.g. CDK_ARGS="-c kubernetesVersion=1.34"; scripts/check_cdk_args.py
+# refuses first what the CLI would silently drop (an unknown option, -c without =, a key that is no setting).
 bootstrap: check-aws setup
+	@$(BIN)/python -m scripts.check_cdk_args bootstrap
 	$(CDK) bootstrap $(CDK_ARGS)
 
 diff: check-aws setup
+	@$(BIN)/python -m scripts.check_cdk_args diff
 	$(CDK) diff $(CDK_ARGS)
 
 deploy: check-aws setup
+	@$(BIN)/python -m scripts.check_cdk_args deploy
 	$(CDK) deploy --all $(CDK_ARGS)
 
 destroy: check-aws setup
+	@$(BIN)/python -m scripts.check_cdk_args destroy
 	$(CDK) destroy --all $(CDK_ARGS)
 
 clean:

@@ -25,7 +25,7 @@ def parse_config(context: Mapping[str, Any]) -> AppConfig:
     """Build the AppConfig from the full context: cdk.json's settings merged with -c overrides."""
     unknown = sorted(key for key in context if key not in SETTINGS and not is_framework_key(key))
     if unknown:
-        raise _unknown(unknown[0])
+        raise ConfigError(unknown_setting(unknown[0]))
     missing = [key for key in SETTINGS if context.get(key) is None]
     if missing:
         raise _missing(missing[0], context)
@@ -35,14 +35,17 @@ def parse_config(context: Mapping[str, Any]) -> AppConfig:
     return _build(values)
 
 
-def _unknown(key: str) -> ConfigError:
-    """One short line: the near match (a prefix such as eks-scaling: left out) and where the settings are listed."""
+def unknown_setting(key: str) -> str | None:
+    """None for a setting; else one short line: the near match (a prefix such as eks-scaling: left out) and where
+    the settings are listed."""
+    if key in SETTINGS:
+        return None
     name = key.rpartition(":")[2]
     hint = difflib.get_close_matches(name, SETTINGS, n=1) or difflib.get_close_matches(key, SETTINGS, n=1)
     did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
     framework = (" CDK's own keys start with @, aws:cdk: or aws-cdk:, and settings take no prefix;"
                  if ":" in key else "")
-    return ConfigError(f"unknown setting {key}{did_you_mean};{framework} docs/settings.md lists every setting")
+    return f"unknown setting {key}{did_you_mean};{framework} docs/settings.md lists every setting"
 
 
 def _missing(key: str, context: Mapping[str, Any]) -> ConfigError:

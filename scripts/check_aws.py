@@ -12,26 +12,29 @@ Usage: CDK_ARGS="-c region=eu-west-1" python3 -m scripts.check_aws
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
 
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
+from eks_scaling.typed_text import ascii_pattern
 from scripts.aws_cli import NOT_INSTALLED, AwsCliError, aws
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 TIMEOUT_SECONDS = 10
 REGION_HELP = ("set one: `region` in cdk.json (or -c region=<region> in CDK_ARGS), AWS_REGION=<region>, "
                "or `aws configure set region <region>`")
+_REGION_ARG = ascii_pattern(r"(?:-c|--context)[ =]region=(\S+)")
+_ENVIRONMENT_ARG = ascii_pattern(r"aws://[0-9]{12}/([a-z0-9-]+)")  # make bootstrap's target
+_ACCOUNT_ARG = ascii_pattern(r"(?:-c|--context)[ =]account=([0-9]{12})|aws://([0-9]{12})/")
 
 
 def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     """(region, where it comes from), in the CDK CLI's order of precedence; None when nothing sets one."""
-    given = re.findall(r"(?:-c|--context)[ =]region=(\S+)", cdk_args)
+    given = _REGION_ARG.findall(cdk_args)
     if given:
         return given[-1], "-c region"
-    environment = re.findall(r"aws://\d{12}/([a-z0-9-]+)", cdk_args)  # make bootstrap's target
+    environment = _ENVIRONMENT_ARG.findall(cdk_args)
     if environment:
         return environment[-1], "aws://<account>/<region>"
     configured = cdk_json_context(cdk_json).get("region")
@@ -49,7 +52,7 @@ def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
 
 def account(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     """(account, where it comes from) when the command targets one account; None when the credentials decide."""
-    given = re.findall(r"(?:-c|--context)[ =]account=(\d{12})|aws://(\d{12})/", cdk_args)
+    given = _ACCOUNT_ARG.findall(cdk_args)
     if given:
         setting, environment = given[-1]
         return (setting, "-c account") if setting else (environment, "aws://<account>/<region>")

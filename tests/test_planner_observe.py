@@ -50,8 +50,8 @@ def test_bad_input_is_one_line_and_exit_2(closed_port, tmp_path, capsys, args, m
     ("{", "calibration.json:1:2: not valid JSON"),
     ([1, 2], 'calibration.json: not a calibration file (a JSON object with "latencies": {name: seconds})'),
     ({"latencies": {"karpenter-node-redy": 40}}, "calibration.json: unknown latency 'karpenter-node-redy'; known:"),
-    ({"latencies": {"ca-node-ready": -5}}, "calibration.json: ca-node-ready must be a non-negative number of seconds, got -5"),
-    ({"latencies": {"ca-node-ready": True}}, "ca-node-ready must be a non-negative number of seconds, got true"),
+    ({"latencies": {"ca-node-ready": -5}}, "calibration.json: ca-node-ready must be a number of seconds from 0 to 3600, got -5"),
+    ({"latencies": {"ca-node-ready": True}}, "ca-node-ready must be a number of seconds from 0 to 3600, got true"),
 ])
 def test_a_bad_calibration_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     argv = ["--calibration", _calibration(tmp_path, content), "--out", str(tmp_path), "--no-plot", "--quiet"]

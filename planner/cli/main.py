@@ -34,7 +34,6 @@ from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
 
 
-MAX_HOURS = 31 * 24  # a month: longer plans take minutes and the profile is better given as a CSV of days
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,7 +72,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--compare", action="append", default=[], metavar="'KEY=VALUE ...'",
                         help="one more run with these settings changed (space-separated), side by side; "
                              "repeat for more runs")
-    parser.add_argument("--hours", help=f"simulated time, at most {MAX_HOURS} (default: the scenario's; diurnal "
+    parser.add_argument("--hours", help=f"simulated time, at most {inputs.MAX_HOURS} (default: the scenario's; diurnal "
                                         "repeats its day)")
     parser.add_argument("--step", default="1", help="seconds per step: divides 5 s (default 1)")
     parser.add_argument("--latency", action="append", default=[], metavar="NAME=DURATION",
@@ -135,9 +134,9 @@ def _scenario(args: argparse.Namespace, step: float) -> S.Scenario:
         scenario = S.built_in(args.scenario, hours)
     if scenario.duration < step:
         raise InputError(f"--hours {args.hours} is shorter than one step ({step:g} s)")
-    if scenario.duration > MAX_HOURS * 3600:
+    if scenario.duration > inputs.MAX_HOURS * 3600:
         length = f"--hours {args.hours}" if hours is not None else f"{args.csv}: the profile"
-        raise InputError(f"{length} runs {duration_text(scenario.duration)}; a plan covers at most {MAX_HOURS} h "
+        raise InputError(f"{length} runs {duration_text(scenario.duration)}; a plan covers at most {inputs.MAX_HOURS} h "
                          f"(31 days, about a minute of planning per week at 1 s steps)")
     return scenario
 
@@ -154,13 +153,15 @@ def _sweep(args: argparse.Namespace) -> None:
         raise InputError("--sweep plans its own combinations: leave out --compare and --latency-range")
     step = inputs.step_seconds(args.step)
     swept = sweep.axes(args.sweep)
+    count = sweep.bounded(swept, args.max_combinations)
     scenario = _scenario(args, step)
     prices = inputs.prices(args.prices) if args.prices else None
     _check_plot(args)
     out = inputs.output_folder(args.out)
     options = dict(seed=args.seed, step=step, prices=prices, record_every=max(step, min(60.0, scenario.duration / 2000)),
                    latencies={**A.latency_sets()[TYPICAL], **inputs.latencies(args.latency)})
-    heading = (f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
+    heading = (f"{count} combinations; scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, "
+               f"seed {args.seed}, "
                "typical latencies; time to capacity p50/p95 over each rise of the load; * on the Pareto front "
                "(cost against the workloads' mean p95)")
     try:

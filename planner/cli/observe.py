@@ -15,6 +15,8 @@ from planner.engine.workloads import workloads
 from planner.prometheus.api import Prometheus, PrometheusError, duration, timestamp
 from planner.prometheus.replay import page, plot, replay, table, write_csv
 from planner.outputs.report import slug
+from planner.outputs.table import duration_text
+from eks_scaling.quantities import seconds
 from eks_scaling.settings import AppConfig
 
 ERRORS = (PrometheusError,)
@@ -48,7 +50,12 @@ def run(args: argparse.Namespace, config: AppConfig) -> None:
 
 def _calibrate(args: argparse.Namespace, config: AppConfig) -> None:
     end = time.time()
-    start = end - duration(args.since, "--since")
+    since = duration(args.since, "--since")
+    kept = seconds(config.prometheus.retention)
+    if since > kept:
+        raise InputError(f"--since {args.since} is longer than Prometheus keeps samples (prometheusRetention="
+                         f"{config.prometheus.retention}): a longer window reads nothing more")
+    start = end - since
     out = inputs.output_folder(args.out)
     prometheus = Prometheus(args.calibrate)
     measured = calibrate.measure(prometheus, config, [spec.name for spec in workloads(config)], start, end)
@@ -62,6 +69,9 @@ def _replay(args: argparse.Namespace, config: AppConfig) -> None:
     if args.start is None or args.end is None:
         raise InputError("--replay needs --from T1 and --to T2")
     start, end = timestamp(args.start, "--from"), timestamp(args.end, "--to")
+    if end - start > inputs.MAX_HOURS * 3600:
+        raise InputError(f"--from {args.start} --to {args.end} spans {duration_text(end - start)}; a replay plans "
+                         f"at most {inputs.MAX_HOURS} h (31 days), as a plan does")
     if not args.no_plot and importlib.util.find_spec("matplotlib") is None:
         raise InputError("the plot needs matplotlib, which is not installed: "
                          "pip install -r requirements-plan.txt, or pass --no-plot")

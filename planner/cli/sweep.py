@@ -14,19 +14,28 @@ from pathlib import Path
 from typing import Callable
 
 from planner.engine.inputs import InputError
+from eks_scaling.typed_text import ascii_pattern, full_match
 from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
 from planner.outputs.table import duration_text
 from eks_scaling.settings import AppConfig
 from eks_scaling.parse_settings import parse_config
 
+_COUNT = ascii_pattern(r"[0-9]+")
 NEVER = math.inf  # a rise whose capacity never came
+# Each combination is a full plan (seconds each): past this a sweep runs for many minutes, so it is refused
+# unless --max-combinations asks for more, up to a bound that still ends within hours.
+DEFAULT_MAX_COMBINATIONS = 64
+MAX_COMBINATIONS = 4096
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2",
                         help="plan every combination of these settings' values (repeatable), one row each, "
                              "and plot cost against time to capacity with the Pareto front")
+    parser.add_argument("--max-combinations", default=str(DEFAULT_MAX_COMBINATIONS), metavar="N",
+                        help=f"plan a sweep of up to N combinations (default {DEFAULT_MAX_COMBINATIONS}, "
+                             f"at most {MAX_COMBINATIONS})")
 
 
 def axes(texts: list[str]) -> dict[str, list[str]]:
@@ -43,6 +52,18 @@ def axes(texts: list[str]) -> dict[str, list[str]]:
             raise InputError(f"--sweep {key} repeats a value: {values}")
         found[key] = choices
     return found
+
+
+def bounded(swept: dict[str, list[str]], limit_text: str) -> int:
+    """The number of combinations, refused past --max-combinations (itself at most MAX_COMBINATIONS)."""
+    if not full_match(_COUNT, limit_text) or not 1 <= int(limit_text) <= MAX_COMBINATIONS:
+        raise InputError(f"--max-combinations takes a whole number from 1 to {MAX_COMBINATIONS}, got {limit_text!r}")
+    count = math.prod(len(values) for values in swept.values())
+    if count > int(limit_text):
+        shape = " x ".join(f"{len(values)} {key}" for key, values in swept.items())
+        raise InputError(f"--sweep plans {count} combinations ({shape}), more than --max-combinations {limit_text}; "
+                         "each is a full plan: narrow the values, or raise --max-combinations")
+    return count
 
 
 def combinations(base: dict, swept: dict[str, list[str]]) -> list[tuple[dict[str, str], AppConfig]]:

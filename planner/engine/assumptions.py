@@ -33,6 +33,9 @@ class Latency:
 
 
 RANGE = ("optimistic", "typical", "pessimistic")
+# A node or pod that took longer than this to get Ready did not scale, it failed: a latency past it (given,
+# or calibrated from a cluster) would make every plan meaningless, so it is refused.
+MAX_LATENCY_SECONDS = 3600.0
 
 # Every latency the planner takes as an input. Override one with Simulation(latencies={name: seconds})
 # (the CLI's --latency name=90s); compare the three columns to see whether a conclusion holds across them.

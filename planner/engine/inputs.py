@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 
 from planner.engine import assumptions as A
 from eks_scaling.cdk_json import CdkJsonError, read_json_file
+from eks_scaling.typed_text import ascii_float, ascii_pattern
 
 
 class InputError(ValueError):
@@ -22,7 +22,7 @@ CONTROLLER_PERIODS = {"the HPA's sync": A.HPA_SYNC_PERIOD, "Cluster Autoscaler's
 
 def positive_number(text: str, flag: str) -> float:
     try:
-        value = float(text)
+        value = ascii_float(text)
     except ValueError:
         raise InputError(f"{flag} takes a number, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
@@ -30,6 +30,7 @@ def positive_number(text: str, flag: str) -> float:
     return value
 
 
+MAX_HOURS = 31 * 24  # a month: longer plans (and replays) take minutes; a profile of days is better as a CSV
 MIN_STEP = 0.1  # no modelled controller acts on a finer period (Karpenter's batch idle is 1 s)
 
 
@@ -45,7 +46,7 @@ def step_seconds(text: str) -> float:
     return step
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
+_DURATION = ascii_pattern(r"([0-9]+(?:\.[0-9]+)?)(h|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
 
@@ -69,6 +70,9 @@ def latencies(texts: list[str]) -> dict[str, float]:
         if name in found:
             raise InputError(f"--latency {name} is given twice")
         found[name] = duration_seconds(value, f"--latency {name}")
+        if found[name] > A.MAX_LATENCY_SECONDS:
+            raise InputError(f"--latency {name}={value} is longer than {A.MAX_LATENCY_SECONDS:g} s: a node or pod "
+                             "that slow did not scale, it failed")
     return found
 
 

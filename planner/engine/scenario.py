@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.engine.assumptions import CHAPTER_RATES
+from eks_scaling.setting_bounds import DEMO_REPLICAS
+from eks_scaling.typed_text import ascii_float
 
 RATE_WORKLOADS = ("php-apache", "podinfo", "podinfo-keda")
 REPLICA_WORKLOADS = ("inflate", "tester")
@@ -146,6 +148,9 @@ def from_csv(path: Path, *, duration: float | None = None) -> Scenario:
             value = _cell(path, number, name, cell)
             if name in REPLICA_WORKLOADS and value != int(value):
                 raise ScenarioError(f"{path}:{number}: {name} is a replica count, a whole number; got {cell.strip()}")
+            if name in REPLICA_WORKLOADS and value > DEMO_REPLICAS.high:
+                raise ScenarioError(f"{path}:{number}: {name} asks for {cell.strip()} replicas; the {name}Replicas "
+                                    f"setting's cap is {DEMO_REPLICAS.high} ({DEMO_REPLICAS.reason})")
             steps[name].append((time, value))
         last_time = time
     if last_time is None:
@@ -173,7 +178,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
 def _cell(path: Path, line: int, column: str, text: str) -> float:
     """A finite, non-negative number: NaN, infinities and negatives would silently poison the plan."""
     try:
-        value = float(text)
+        value = ascii_float(text)  # no 1_000 (a spreadsheet would not read it either), no Unicode digits
     except ValueError:
         raise ScenarioError(f"{path}:{line}: {column} is not a number: {text.strip()!r}") from None
     if not math.isfinite(value) or value < 0:

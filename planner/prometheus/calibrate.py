@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Mapping
 
 from eks_scaling.prometheus_queries import SCRAPE_INTERVAL
-from planner.engine.assumptions import LATENCIES
+from planner.engine.assumptions import LATENCIES, MAX_LATENCY_SECONDS
 from planner.prometheus.api import Prometheus, PrometheusError
 from planner.engine.inputs import InputError, read_json
 from planner.outputs.table import duration_text
@@ -125,10 +125,19 @@ def measure(prometheus: Prometheus, config: AppConfig, workloads: list[str], sta
     if workloads:
         require(prometheus, "kube_pod_status_ready_time", "kube-state-metrics", "enablePrometheus=true")
     found += [pod_ready(prometheus, workload, start, end) for workload in workloads]
+    for item in found:
+        _plausible(prometheus, item)
     if all(item.seconds is None for item in found):
         raise PrometheusError(f"Prometheus at {prometheus.url} has no scaling events between "
                               f"{_iso(start)} and {_iso(end)}: nothing to calibrate from")
     return found
+
+
+def _plausible(prometheus: Prometheus, item: Measured) -> None:
+    seconds_ok = item.seconds is None or (math.isfinite(item.seconds) and 0 <= item.seconds <= MAX_LATENCY_SECONDS)
+    if item.samples < 0 or not seconds_ok:
+        raise PrometheusError(f"Prometheus at {prometheus.url} gave {item.name} = {item.seconds} s over {item.samples} "
+                              f"samples: not a latency from 0 to {MAX_LATENCY_SECONDS:g} s; nothing written")
 
 
 def _iso(time: float) -> str:
@@ -166,6 +175,7 @@ def load(path: Path) -> dict[str, float]:
         if name not in LATENCIES:
             raise InputError(f"{path}: unknown latency {name!r}; known: {', '.join(LATENCIES)}")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
-                or seconds < 0:
-            raise InputError(f"{path}: {name} must be a non-negative number of seconds, got {json.dumps(seconds)}")
+                or not 0 <= seconds <= MAX_LATENCY_SECONDS:
+            raise InputError(f"{path}: {name} must be a number of seconds from 0 to {MAX_LATENCY_SECONDS:g}, "
+                             f"got {json.dumps(seconds)}")
     return {name: float(seconds) for name, seconds in latencies.items()}
