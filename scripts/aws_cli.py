@@ -22,7 +22,11 @@ class AwsCliError(Exception):
     """The AWS CLI is missing or failed; the message is one line ending in what to do."""
 
 
-def aws(*args: str, otherwise: str, timeout: float | None = None, parse: bool = True) -> Any:
+# No AWS CLI call of the scripts takes long; one that hangs (a proxy, a network that drops packets) ends here.
+DEFAULT_TIMEOUT_SECONDS = 60
+
+
+def aws(*args: str, otherwise: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, parse: bool = True) -> Any:
     """`aws <args> --output json`, parsed (or its text when not `parse`).
 
     `otherwise`: what to do when the failure is not about credentials.
@@ -41,4 +45,10 @@ def aws(*args: str, otherwise: str, timeout: float | None = None, parse: bool = 
         cause = (lines[-1] if lines else f"exit code {result.returncode}").rstrip(".")
         help_ = CREDENTIALS_HELP if _CREDENTIALS_PROBLEM.search(cause) else otherwise
         raise AwsCliError(f"`{command}` failed: {cause}; {help_}")
-    return json.loads(result.stdout) if parse else result.stdout.strip()
+    if not parse:
+        return result.stdout.strip()
+    try:
+        return json.loads(result.stdout)
+    except (ValueError, RecursionError):
+        raise AwsCliError(f"`{command}` answered something other than JSON: check that `aws` is AWS CLI v2 "
+                          "and that no alias or wrapper changes its output") from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import json
 import ssl
 import sys
@@ -32,7 +33,9 @@ from eks_scaling.settings import AppConfig
 from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.typed_text import ascii_pattern, full_match
 
+_WHOLE = ascii_pattern(r"[0-9]+")
 Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found
 
 
@@ -149,18 +152,39 @@ def _aws(*args: str) -> dict[str, Any]:
     return aws(*args, otherwise="check the cluster's name (clusterName in --settings or cdk.json) and --region")
 
 
+def _field(answer: Any, *path: str) -> Any:
+    """answer[path[0]][path[1]]..., or VerifyError naming what the AWS CLI left out."""
+    for name in path:
+        if not isinstance(answer, dict) or name not in answer:
+            raise VerifyError(f"the AWS CLI answered without {'.'.join(path)}: update the AWS CLI (v2) and retry")
+        answer = answer[name]
+    return answer
+
+
+def _tls(cluster: str, info: dict[str, Any]) -> ssl.SSLContext:
+    try:
+        authority = base64.b64decode(_field(info, "certificateAuthority", "data"), validate=True).decode("ascii")
+        return ssl.create_default_context(cadata=authority)
+    except (TypeError, ValueError, ssl.SSLError) as error:  # binascii.Error and UnicodeError are ValueErrors
+        raise VerifyError(f"cluster {cluster}'s certificate authority from describe-cluster is unusable "
+                          f"({type(error).__name__}); check that --region names the cluster's region") from None
+
+
 def kubernetes_api(cluster: str, region: str) -> Get:
     """A `get` over the live API: endpoint and CA from describe-cluster, a fresh token per call."""
-    info = _aws("eks", "describe-cluster", "--name", cluster, "--region", region)["cluster"]
-    context = ssl.create_default_context(
-        cadata=base64.b64decode(info["certificateAuthority"]["data"]).decode())
+    info = _field(_aws("eks", "describe-cluster", "--name", cluster, "--region", region), "cluster")
+    status = _field(info, "status")
+    if status != "ACTIVE":
+        raise VerifyError(f"cluster {cluster} is {status}, not ACTIVE: wait for it (aws eks wait cluster-active "
+                          f"--name {cluster} --region {region}) and verify again")
+    endpoint, context = _field(info, "endpoint"), _tls(cluster, info)
 
     def get(path: str) -> dict[str, Any] | None:
-        token = _aws("eks", "get-token", "--cluster-name", cluster, "--region", region)["status"]["token"]
-        request = urllib.request.Request(info["endpoint"] + path, headers={"Authorization": f"Bearer {token}"})
+        token = _field(_aws("eks", "get-token", "--cluster-name", cluster, "--region", region), "status", "token")
+        request = urllib.request.Request(endpoint + path, headers={"Authorization": f"Bearer {token}"})
         try:
-            with urllib.request.urlopen(request, context=context, timeout=30) as response:
-                return json.load(response)
+            with urllib.request.urlopen(request, context=context, timeout=API_TIMEOUT_SECONDS) as response:
+                answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return None
@@ -169,9 +193,16 @@ def kubernetes_api(cluster: str, region: str) -> Get:
                                   "needs an access entry on the cluster (adminPrincipalArns, or the pipeline's "
                                   "verifier role)") from None
             raise VerifyError(f"the cluster's API answered {path} with {error.code} {error.reason}") from None
-        except urllib.error.URLError as error:
-            raise VerifyError(f"cannot reach the cluster's endpoint {info['endpoint']} ({error.reason}): run from a "
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+            reason = getattr(error, "reason", None) or type(error).__name__
+            raise VerifyError(f"cannot reach the cluster's endpoint {endpoint} ({reason}): run from a "
                               "network that endpointAccess and publicAccessCidrs allow") from None
+        except (ValueError, RecursionError):
+            answer = None
+        if not isinstance(answer, dict):
+            raise VerifyError(f"the cluster's API answered {path} with something other than a JSON object: "
+                              "is the endpoint the cluster's?")
+        return answer
     return get
 
 
@@ -186,16 +217,37 @@ def _settings(text: str) -> dict[str, Any]:
     return settings
 
 
+# A deploy's verification: a CodeBuild action waits at most 8 h, and a cluster that is not ready in an hour
+# after its stack completed will not be by waiting longer.
+MAX_WAIT_SECONDS = 3600
+API_TIMEOUT_SECONDS = 30
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, like every other failure here, instead of usage and message
+        raise VerifyError(f"{message} (see python3 -m scripts.verify_cluster --help)")
+
+
+def _seconds(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not full_match(_WHOLE, text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected whole seconds from {low} to {high}, got {text!r}")
+        return int(text)
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = _Parser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--region", required=True, help="the cluster's AWS region")
     parser.add_argument("--settings", default="{}",
                         help="JSON object of setting overrides, as the stage deployed them (default: cdk.json)")
-    parser.add_argument("--wait", type=int, default=0, metavar="SECONDS",
-                        help="keep checking until everything passes or this many seconds have passed")
-    parser.add_argument("--interval", type=int, default=15, metavar="SECONDS")
-    args = parser.parse_args(argv)
+    parser.add_argument("--wait", type=_seconds(0, MAX_WAIT_SECONDS), default=0, metavar="SECONDS",
+                        help=f"keep checking until everything passes or this many seconds (at most "
+                             f"{MAX_WAIT_SECONDS}) have passed")
+    parser.add_argument("--interval", type=_seconds(1, 300), default=15, metavar="SECONDS",
+                        help="seconds between checks, 1 to 300 (default 15)")
     try:
+        args = parser.parse_args(argv)
         config = parse_config({**cdk_json_context(), "pipeline": {}, **_settings(args.settings)})
         get = kubernetes_api(config.cluster.name, args.region)
         deadline = time.monotonic() + args.wait

@@ -197,7 +197,7 @@ def api(monkeypatch):
     endpoint = {"url": f"http://127.0.0.1:{server.server_port}"}
     monkeypatch.setattr(verify_cluster.ssl, "create_default_context", lambda **_: None)
     monkeypatch.setattr(verify_cluster, "_aws", lambda *args: {
-        "cluster": {"endpoint": endpoint["url"], "certificateAuthority": {"data": ""}},
+        "cluster": {"endpoint": endpoint["url"], "certificateAuthority": {"data": ""}, "status": "ACTIVE"},
         "status": {"token": "t"}})
     yield answer, endpoint
     server.shutdown()
