@@ -10,11 +10,11 @@ import json
 import sys
 from pathlib import Path
 
-from eks_scaling.cdk_json import CDK_JSON, cdk_json_context, is_framework_key
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context, is_framework_key
 from eks_scaling.setting_table import DEFAULTS
 
 
-def differences(path: Path = CDK_JSON) -> list[str]:
+def differences(path: Path | None = None) -> list[str]:
     """One line per way the settings in `path` differ from the defaults; [] when it ships them exactly."""
     settings = {key: value for key, value in cdk_json_context(path).items() if not is_framework_key(key)}
     lines = [f"cdk.json sets {key}={json.dumps(value)}; its default is {json.dumps(DEFAULTS[key])}"
@@ -27,7 +27,11 @@ def differences(path: Path = CDK_JSON) -> list[str]:
 
 
 def main() -> None:
-    lines = differences()
+    try:
+        lines = differences()
+    except CdkJsonError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     print("\n".join(lines) or "cdk.json ships every setting at its default")
     sys.exit(1 if lines else 0)
 

@@ -68,13 +68,21 @@ def _helm(work: Path) -> Path:
     return helm
 
 
+def _mirrored(source: CrdSource, mirror: str) -> Path:
+    clone = Path(mirror) / source.repository.replace("/", "+") / "repo"
+    if not (clone / "HEAD").is_file():
+        raise CrdsError(f"MIRROR={mirror}: no bare clone of {source.repository} at {clone}; clone it there "
+                        f"(git clone --bare https://github.com/{source.repository}.git {clone}) or leave MIRROR out")
+    return clone
+
+
 def _repository(source: CrdSource, version: str, work: Path) -> Path:
     mirror = os.environ.get("MIRROR")
     if mirror:
-        return Path(mirror) / source.repository.replace("/", "+") / "repo"
+        return _mirrored(source, mirror)
     clone = work / source.repository.replace("/", "+")
     subprocess.run(["git", "clone", "--quiet", "--bare", "--depth", "1", "--branch", source.tag(version),
-                    f"https://github.com/{source.repository}.git", str(clone)], check=True)
+                    f"https://github.com/{source.repository}.git", str(clone)], check=True, capture_output=True)
     return clone
 
 
@@ -104,8 +112,29 @@ def crds_note(source: CrdSource, version: str) -> str:
             "rendered by helm template; refresh with `make crds`.")
 
 
-def main() -> None:
+class CrdsError(Exception):
+    """The charts cannot be read; one line."""
+
+
+def main() -> int:
+    try:
+        refresh()
+    except CrdsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as error:
+        lines = [line.strip() for line in (error.stderr or b"").decode(errors="replace").splitlines() if line.strip()]
+        print(f"error: `{' '.join(map(str, error.cmd[:3]))} ...` failed: {lines[-1] if lines else error.returncode}; "
+              "check the network (or MIRROR) and the pinned tag", file=sys.stderr)
+        return 2
+    return 0
+
+
+def refresh() -> None:
     wanted = {folder_name(source, version) for source, version in pinned()}
+    if os.environ.get("MIRROR"):  # before the slow part: a wrong MIRROR is found at once
+        for source in SOURCES:
+            _mirrored(source, os.environ["MIRROR"])
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         helm = _helm(work)

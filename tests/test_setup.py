@@ -86,4 +86,4 @@ def test_bench_with_bad_runs_is_one_line(runs):
     result = subprocess.run([sys.executable, "benchmarks/synth_time.py", runs], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == f"error: RUNS={runs}: give a whole number of runs, 1 or more, e.g. make bench RUNS=5\n"
+    assert result.stderr == f"error: RUNS={runs}: give a whole number of runs from 1 to 50, e.g. make bench RUNS=5\n"
