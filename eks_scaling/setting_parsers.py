@@ -9,8 +9,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from datetime import date, datetime
 from typing import Any, Callable
 
+from eks_scaling.aws_regions import REGION_NAME, ZONE_NAME
+from eks_scaling.cron import cron_problem
 from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.instance_types import UnknownInstanceType, instance_type
 from eks_scaling.versions import MATRIX, SUPPORTED_VERSIONS
@@ -43,8 +46,6 @@ WARNING_IDS = (*(f"eks-scaling:{component}" for component in COMPONENTS), NO_ADM
 
 _CLUSTER_NAME = ascii_pattern(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 ACCOUNT_ID = ascii_pattern(r"[0-9]{12}")
-REGION_NAME = ascii_pattern(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
-_ZONE_NAME = ascii_pattern(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9][a-z]")
 # us-east-1, the region with the most, has six availability zones.
 MAX_AVAILABILITY_ZONES = 6
 AMI_ALIAS = ascii_pattern(r"al2023@(latest|v[0-9]{8})")
@@ -169,6 +170,27 @@ def matching(pattern: re.Pattern[str], allowed: str) -> Callable[[str, Any], str
     return parse
 
 
+def ami_alias(key: str, raw: Any) -> str:
+    """al2023@latest, or al2023@vYYYYMMDD of a real date that has come (a release can only be of the past)."""
+    value = matching(AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD")(key, raw)
+    if value != "al2023@latest":
+        try:
+            released = datetime.strptime(value.removeprefix("al2023@v"), "%Y%m%d").date()
+        except ValueError:
+            raise _fail(key, raw, f"{value} names no calendar date (al2023@vYYYYMMDD)") from None
+        if released > date.today():
+            raise _fail(key, raw, f"{value} is dated after today: no AMI release can be")
+    return value
+
+
+# The public endpoint is reached from the internet: a source in these ranges never reaches it, so such an
+# entry would lock everyone out (IANA special-purpose registry, RFC 6890: private, shared, loopback, link-local,
+# "this network", multicast and reserved).
+_NOT_PUBLIC = tuple(ipaddress.ip_network(block) for block in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"))
+
+
 def cidrs(key: str, raw: Any) -> tuple[str, ...]:
     cidrs = _list(key, raw)
     if not cidrs:
@@ -183,6 +205,9 @@ def cidrs(key: str, raw: Any) -> tuple[str, ...]:
             raise _fail(key, raw, f"{item!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
         if network.version != 4:
             raise _fail(key, raw, f"{item!r} is not an IPv4 CIDR such as 203.0.113.0/24")
+        if network.prefixlen and any(network.subnet_of(block) for block in _NOT_PUBLIC):
+            raise _fail(key, raw, f"{item!r} is a private, loopback or reserved range, from which the public "
+                                  "endpoint is never reached; list your public addresses")
     return cidrs
 
 
@@ -208,7 +233,7 @@ def availability_zones(key: str, raw: Any) -> tuple[str, ...]:
     if zones and not 2 <= len(zones) <= MAX_AVAILABILITY_ZONES:
         raise _fail(key, raw, f"give two to {MAX_AVAILABILITY_ZONES} availability zones of the region")
     for zone in zones:
-        if not full_match(_ZONE_NAME, zone):
+        if not full_match(ZONE_NAME, zone):
             raise _fail(key, raw, f"{zone!r} is not an availability zone name such as eu-west-1a")
     return zones
 
@@ -293,7 +318,6 @@ def has_tolerance(behavior: dict[str, Any]) -> bool:
 BUDGET_REASONS = ("Underutilized", "Empty", "Drifted")
 _BUDGET_NODES = ascii_pattern(r"(100|[0-9]{1,2})%|[0-9]+")
 _BUDGET_DURATION = ascii_pattern(r"[0-9]+(h|m)|[0-9]+h[0-9]+m")
-_CRON_MACRO = ascii_pattern(r"@(annually|yearly|monthly|weekly|daily|midnight|hourly)")
 
 
 def disruption_budgets(key: str, raw: Any) -> tuple[dict[str, Any], ...]:
@@ -311,9 +335,11 @@ def disruption_budgets(key: str, raw: Any) -> tuple[dict[str, Any], ...]:
             raise _fail(key, raw, 'a budget\'s nodes is a string: a count ("0", "3") or a percentage ("10%")')
         if ("schedule" in budget) != ("duration" in budget):
             raise _fail(key, raw, "a budget's schedule and duration go together")
-        if "schedule" in budget and not (isinstance(budget["schedule"], str) and (
-                full_match(_CRON_MACRO, budget["schedule"]) or len(budget["schedule"].split()) == 5)):
-            raise _fail(key, raw, 'a budget\'s schedule is a cron expression ("0 9 * * mon-fri") or a macro (@daily)')
+        if "schedule" in budget:
+            problem = cron_problem(budget["schedule"]) if isinstance(budget["schedule"], str) else "not a string"
+            if problem:
+                raise _fail(key, raw, f'a budget\'s schedule is a cron expression ("0 9 * * mon-fri") or a macro '
+                                      f"(@daily): {problem}")
         if "duration" in budget and not (isinstance(budget["duration"], str) and full_match(_BUDGET_DURATION, budget["duration"])):
             raise _fail(key, raw, 'a budget\'s duration is in hours and/or minutes ("8h", "1h30m")')
         reasons = budget.get("reasons", [])

@@ -8,18 +8,18 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from eks_scaling import setting_bounds as bounds
-from eks_scaling.setting_parsers import (ACCOUNT_ID, AMI_ALIAS, CONSOLIDATION_POLICIES, ENDPOINT_ACCESS, EXPANDERS,
+from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, ENDPOINT_ACCESS, EXPANDERS,
                                          HEADROOM_MECHANISMS, KEDA_FALLBACK_BEHAVIORS, NODE_AUTOSCALERS, REGION_NAME,
-                                         WORKLOAD_IDENTITIES, availability_zones, boolean, capacity_types, choice,
+                                         WORKLOAD_IDENTITIES, ami_alias, availability_zones, boolean, capacity_types, choice,
                                          cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
-                                         json_object, kubernetes_version, log_types, matching,
+                                         json_object, kubernetes_version, log_types,
                                          node_group_instance_types, optional, principal_arns, warning_ids)
 from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION
 
 # Every setting: key -> parser. DEFAULTS, the settings table of docs/settings.md and cdk.json list exactly these keys.
 SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "account": optional(ACCOUNT_ID, "expected a 12-digit AWS account id, or empty"),
-    "region": optional(REGION_NAME, "expected an AWS region such as eu-west-1, or empty"),
+    "region": optional(REGION_NAME, "expected an AWS region such as eu-west-1 (docs/settings.md), or empty"),
     "clusterName": cluster_name,
     "kubernetesVersion": kubernetes_version,
     "endpointAccess": lambda key, raw: choice(key, raw, ENDPOINT_ACCESS),
@@ -39,7 +39,7 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "nodeAutoscaler": lambda key, raw: choice(key, raw, NODE_AUTOSCALERS),
     "karpenterInstanceTypes": instance_types,
     "karpenterCapacityTypes": capacity_types,
-    "karpenterAmiAlias": matching(AMI_ALIAS, "expected al2023@latest or a pinned al2023@vYYYYMMDD"),
+    "karpenterAmiAlias": ami_alias,
     "karpenterCpuLimit": bounds.KARPENTER_CPU_LIMIT,
     "karpenterMemoryLimit": bounds.KARPENTER_MEMORY_LIMIT,
     "karpenterConsolidateAfter": bounds.KARPENTER_CONSOLIDATE_AFTER,

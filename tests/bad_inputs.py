@@ -150,6 +150,28 @@ DROPPED = [
     Case(5, "planner", ["-c", "eks-scaling:clusterName=prod"], "unknown setting eks-scaling:clusterName"),
 ]
 
+_BUDGET = {"nodes": "10%", "duration": "8h"}
+SEMANTICS = [
+    Case(6, "synth", {**ENV, "region": "eu-fake-1", "availabilityZones": ["eu-fake-1a", "eu-fake-1b"]},
+         "invalid setting region=\"eu-fake-1\": expected an AWS region"),
+    Case(6, "synth", _pipeline(region="us-west-9"), "invalid setting pipeline.region="),
+    Case(6, "synth", {"karpenterAmiAlias": "al2023@v20991231"}, "al2023@v20991231 is dated after today"),
+    Case(6, "synth", {"karpenterAmiAlias": "al2023@v20251399"}, "al2023@v20251399 names no calendar date"),
+    Case(6, "synth", {"karpenterDisruptionBudgets": [{**_BUDGET, "schedule": "99 9 * * *"}]},
+         "the minute field '99' is outside 0-59"),
+    Case(6, "synth", {"karpenterDisruptionBudgets": [{**_BUDGET, "schedule": "a b c d e"}]}, "is outside 0-59"),
+    Case(6, "synth", {"karpenterDisruptionBudgets": [{**_BUDGET, "schedule": "0 9 * * 7"}]},
+         "the day of week field '7' is outside 0-6"),
+    Case(6, "synth", {"karpenterDisruptionBudgets": [{**_BUDGET, "schedule": "@often"}]}, "@often is not one of"),
+    Case(6, "synth", {"publicAccessCidrs": ["10.0.0.0/8"]}, "'10.0.0.0/8' is a private, loopback or reserved range"),
+    Case(6, "synth", {"publicAccessCidrs": ["203.0.113.0/24", "127.0.0.1/32"]}, "'127.0.0.1/32' is a private"),
+    Case(6, "synth", {"publicAccessCidrs": ["192.168.1.0/24"]}, "is a private, loopback or reserved range"),
+    Case(6, "planner", ["--prices", "{file}", "", '{"m5.large": 1e300}'], "the price of m5.large, 1e+300 USD/hour, "
+                                                                         "is over 10000"),
+    Case(6, "planner", ["--csv", "{file}", "", "time_s,inflate\n0,1_000\n"], "inflate is not a number: '1_000'"),
+    Case(6, "planner", ["--hours", "1_0"], "--hours takes a number, got '1_0'"),
+]
+
 BENCH_AND_CRDS = [
     Case(7, "bench", ["synth_time.py", "0"], "RUNS=0: give a whole number of runs from 1 to 50"),
     Case(7, "bench", ["synth_time.py", "²"], "RUNS=²: give a whole number of runs"),
@@ -160,4 +182,4 @@ BENCH_AND_CRDS = [
     Case(7, "crds", "not a clone", "no bare clone of aws/karpenter-provider-aws at"),
 ]
 
-CASES = TYPED_TEXT + CDK_JSON_FILES + SERVER_ANSWERS + UNBOUNDED + DROPPED + BENCH_AND_CRDS
+CASES = TYPED_TEXT + CDK_JSON_FILES + SERVER_ANSWERS + UNBOUNDED + DROPPED + SEMANTICS + BENCH_AND_CRDS

@@ -84,6 +84,11 @@ def read_json(path: Path) -> object:
         raise InputError(str(error)) from None
 
 
+# The dearest EC2 instances (u7in-32tb.224xlarge) cost a few hundred USD an hour on demand; ten times more is
+# a typo (cents for dollars, a monthly price) or a number that would overflow a summed cost.
+MAX_PRICE = 10_000.0
+
+
 def prices(path: Path) -> dict[str, float]:
     """--prices: a JSON object of on-demand USD per hour by instance type."""
     data = read_json(path)
@@ -95,6 +100,9 @@ def prices(path: Path) -> dict[str, float]:
         if not number or not math.isfinite(price) or price <= 0:
             raise InputError(f"{path}: the price of {kind} must be a positive number of USD/hour, "
                              f"got {json.dumps(price)}")
+        if price > MAX_PRICE:
+            raise InputError(f"{path}: the price of {kind}, {json.dumps(price)} USD/hour, is over {MAX_PRICE:g}: "
+                             "no EC2 instance costs that (a cost summed from it would overflow the plan)")
     return {kind: float(price) for kind, price in data.items()}
 
 
