@@ -207,11 +207,10 @@ class EksScalingStack(Stack):
         """Whoever deploys gets no Kubernetes access unless adminPrincipalArns names them."""
         if self.config.cluster.admin_principal_arns or NO_ADMIN_ACCESS_WARNING in self.config.acknowledged_warnings:
             return
+        # One form: CDK appends the id ("[ack: <id>]"), and acknowledgedWarnings takes it as the CLI prints it.
         Annotations.of(self).add_warning_v2(NO_ADMIN_ACCESS_WARNING, (
-            f"adminPrincipalArns is empty: nobody can use kubectl on cluster {self.config.cluster.name} (only "
-            "CloudFormation's execution role, its creator, and CDK's kubectl handler have access entries); set "
-            "adminPrincipalArns to your IAM role or user ARN (arn:aws:iam::<account>:role/<name>, not the "
-            f'assumed-role ARN) in cdk.json or with -c, or add "{NO_ADMIN_ACCESS_WARNING}" to acknowledgedWarnings'))
+            f"adminPrincipalArns is empty: nobody can use kubectl on cluster {self.config.cluster.name}; set it to "
+            "your IAM role or user ARN (docs/settings.md), or put this warning's id in acknowledgedWarnings"))
 
     def _warn_caveats(self, versions: VersionRow) -> None:
         for warning_id, message in self.config.version_warnings(versions):

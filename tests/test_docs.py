@@ -154,3 +154,26 @@ def test_the_python_example_of_the_planner_runs(capsys):
         exec(compile(block, "docs/planner.md", "exec"), {})
     printed = capsys.readouterr().out
     assert re.match(r"\d+\.\d+\n", printed) and "time to capacity" in printed
+
+
+def test_no_table_row_is_kept_in_two_places():
+    """One copy of each table (the image table drifted between two pages): a row lives on one page only."""
+    seen: dict[str, str] = {}
+    for page in pages():
+        for line in read_rows(page):
+            assert seen.setdefault(line, page.name) == page.name, f"{line!r} is on {seen[line]} and {page.name}"
+
+
+def read_rows(page) -> list[str]:
+    return [line.strip() for line in prose(page.read_text()).splitlines()
+            if line.startswith("| ") and len(line) > 40 and not set(line) <= set("|-: ")]
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: page.name)
+def test_no_page_says_a_thing_twice_in_a_row(page):
+    """Neither a doubled phrase ("the stack outputs X the stack outputs X") nor a sentence said twice."""
+    text = re.sub(r"\s+", " ", prose(page.read_text()))
+    doubled = re.search(r"\b((?:\S+ ){4,}?)\1", text + " ", re.IGNORECASE)
+    assert not doubled, doubled.group(0)
+    sentences = [sentence for sentence in re.split(r"(?<=[.!?]) ", text) if len(sentence) > 40]
+    assert len(sentences) == len(set(sentences)), {s for s in sentences if sentences.count(s) > 1}
