@@ -11,13 +11,16 @@ Usage: CDK_ARGS="-c region=eu-west-1" python3 -m scripts.check_aws
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
-from eks_scaling.typed_text import ascii_pattern
+from eks_scaling.aws_regions import REGION_NAME
+from eks_scaling.typed_text import ascii_pattern, full_match
 from scripts.aws_cli import NOT_INSTALLED, AwsCliError, aws
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -26,6 +29,7 @@ REGION_HELP = ("set one: `region` in cdk.json (or -c region=<region> in CDK_ARGS
                "or `aws configure set region <region>`")
 _REGION_ARG = ascii_pattern(r"(?:-c|--context)[ =]region=(\S+)")
 _ENVIRONMENT_ARG = ascii_pattern(r"aws://[0-9]{12}/([a-z0-9-]+)")  # make bootstrap's target
+ACCOUNT_ID = ascii_pattern(r"[0-9]{12}")
 _ACCOUNT_ARG = ascii_pattern(r"(?:-c|--context)[ =]account=([0-9]{12})|aws://([0-9]{12})/")
 
 
@@ -37,7 +41,7 @@ def region(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     environment = _ENVIRONMENT_ARG.findall(cdk_args)
     if environment:
         return environment[-1], "aws://<account>/<region>"
-    configured = cdk_json_context(cdk_json).get("region")
+    configured = _configured(cdk_json, "region", REGION_NAME, "an AWS region such as eu-west-1")
     if configured:
         return configured, "cdk.json"
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
@@ -56,8 +60,16 @@ def account(cdk_args: str, cdk_json: Path = CDK_JSON) -> tuple[str, str] | None:
     if given:
         setting, environment = given[-1]
         return (setting, "-c account") if setting else (environment, "aws://<account>/<region>")
-    configured = cdk_json_context(cdk_json).get("account")
+    configured = _configured(cdk_json, "account", ACCOUNT_ID, "a 12-digit account id")
     return (configured, "cdk.json") if configured else None
+
+
+def _configured(cdk_json: Path, key: str, pattern: re.Pattern[str], allowed: str) -> str:
+    """cdk.json's setting, "" when unset; one line when it is no value the AWS CLI can take (synth says more)."""
+    value = cdk_json_context(cdk_json).get(key) or ""
+    if value and not full_match(pattern, value):
+        raise AwsCliError(f"{cdk_json}: {key} is {json.dumps(value)}, not {allowed} (docs/settings.md)")
+    return value
 
 
 def check(cdk_args: str, cdk_json: Path = CDK_JSON, timeout: float = TIMEOUT_SECONDS) -> str:

@@ -33,6 +33,7 @@ from eks_scaling.settings import AppConfig
 from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.aws_regions import REGION_NAME
 from eks_scaling.typed_text import ascii_pattern, full_match
 
 _WHOLE = ascii_pattern(r"[0-9]+")
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between checks, 1 to 300 (default 15)")
     try:
         args = parser.parse_args(argv)
+        if not full_match(REGION_NAME, args.region):
+            raise VerifyError(f"--region {args.region!r} is not an AWS region such as eu-west-1")
         config = parse_config({**cdk_json_context(), "pipeline": {}, **_settings(args.settings)})
         get = kubernetes_api(config.cluster.name, args.region)
         deadline = time.monotonic() + args.wait

@@ -60,6 +60,7 @@ TYPED_TEXT = [
     Case(1, "planner", ["--replay", "{url}", "--from", "١٧٠٠٠٠٠٠٠٠", "--to", "1700003600"],
          "--from '١٧٠٠٠٠٠٠٠٠': expected an RFC 3339 time"),
     Case(1, "verify", {"argv": ["--interval", "١٥"]}, "argument --interval: expected whole seconds from 1 to 300"),
+    Case(1, "verify", {"argv": ["--region", "eu-west-١"]}, "--region 'eu-west-١' is not an AWS region"),
 ]
 
 # Each malformed cdk.json, through every entry point that reads cdk.json.
@@ -71,6 +72,14 @@ BAD_CDK_JSON = [
     (b'{"context": {"headroom": NaN}}', "NaN is not a JSON number"),
     (b'{"context": ' + b"[" * 100000 + b"]" * 100000 + b"}", "nested too deeply to read"),
     (b"[]", 'no "context" object of settings'),
+]
+CDK_JSON_VALUES = [
+    Case(2, "check-aws", b'{"context": {"region": 5}}', 'cdk.json: region is 5, not an AWS region'),
+    Case(2, "check-aws", b'{"context": {"region": ["eu-west-1"]}}', 'cdk.json: region is ["eu-west-1"], not an AWS'),
+    Case(2, "check-aws", b'{"context": {"region": "eu-west-1", "account": 111122223333}}',
+         "cdk.json: account is 111122223333, not a 12-digit account id"),
+    Case(2, "doctor", b'{"context": {"region": "mars-1"}}', 'cdk.json: region is "mars-1", not an AWS region'),
+    Case(2, "doctor", b'{"context": {"region": "eu-west-1", "clusterName": 7}}', "no clusterName setting"),
 ]
 CDK_JSON_READERS = ("synth-file", "check-cdk-json", "check-aws", "doctor", "verify-file", "planner-file")
 CDK_JSON_FILES = [Case(2, entry, content, expect) for content, expect in BAD_CDK_JSON for entry in CDK_JSON_READERS]
@@ -182,4 +191,4 @@ BENCH_AND_CRDS = [
     Case(7, "crds", "not a clone", "no bare clone of aws/karpenter-provider-aws at"),
 ]
 
-CASES = TYPED_TEXT + CDK_JSON_FILES + SERVER_ANSWERS + UNBOUNDED + DROPPED + SEMANTICS + BENCH_AND_CRDS
+CASES = TYPED_TEXT + CDK_JSON_FILES + CDK_JSON_VALUES + SERVER_ANSWERS + UNBOUNDED + DROPPED + SEMANTICS + BENCH_AND_CRDS
