@@ -74,9 +74,19 @@ def _hpas(config: AppConfig) -> Iterator[tuple[str, str]]:
     return ((namespace, name) for enabled, namespace, name in flags if enabled)
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field, whatever else an API answer holds there."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _status(obj: Any) -> dict[str, Any]:
+    status = obj.get("status") if isinstance(obj, dict) else None
+    return status if isinstance(status, dict) else {}
+
+
 def _condition(obj: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
-    conditions = ((obj or {}).get("status") or {}).get("conditions") or []
-    return next((condition for condition in conditions if condition.get("type") == kind), None)
+    return next((condition for condition in _objects(_status(obj).get("conditions"))
+                 if condition.get("type") == kind), None)
 
 
 def _condition_check(name: str, obj: dict[str, Any] | None, kind: str) -> Check:
@@ -97,8 +107,10 @@ _METRIC_SOURCE = {"Resource": "resource", "ContainerResource": "containerResourc
 def _current_values(hpa: dict[str, Any]) -> list[str]:
     """The values an HPA reports for its metrics (empty while it has none)."""
     values = []
-    for metric in (hpa.get("status") or {}).get("currentMetrics") or []:
-        current = (metric.get(_METRIC_SOURCE.get(metric.get("type"), "")) or {}).get("current") or {}
+    for metric in _objects(_status(hpa).get("currentMetrics")):
+        source = metric.get(_METRIC_SOURCE.get(metric.get("type"), ""))
+        current = source.get("current") if isinstance(source, dict) else None
+        current = current if isinstance(current, dict) else {}
         for field in ("averageUtilization", "averageValue", "value"):
             if current.get(field) is not None:
                 values.append(f"{field}={current[field]}")
@@ -111,12 +123,13 @@ def evaluate(config: AppConfig, get: Get) -> list[Check]:
     checks = []
     for namespace, release in _controllers(config):
         name = f"Deployments of {namespace}/{release} Available"
-        found = (get(f"/apis/apps/v1/namespaces/{namespace}/deployments"
-                     f"?labelSelector=app.kubernetes.io/instance%3D{release}") or {}).get("items") or []
+        found = _objects((get(f"/apis/apps/v1/namespaces/{namespace}/deployments"
+                              f"?labelSelector=app.kubernetes.io/instance%3D{release}") or {}).get("items"))
         if not found:
             checks.append(Check(name, False, "no Deployment with that release label"))
             continue
-        states = {d["metadata"]["name"]: _condition_check(d["metadata"]["name"], d, "Available") for d in found}
+        names = [str((d.get("metadata") if isinstance(d.get("metadata"), dict) else {}).get("name", "?")) for d in found]
+        states = {name: _condition_check(name, d, "Available") for name, d in zip(names, found)}
         failing = [f"{state.name}: {state.detail}" for state in states.values() if not state.ok]
         checks.append(Check(name, not failing, "; ".join(failing) or f"{len(found)} Available"))
     for api in _metrics_apis(config):

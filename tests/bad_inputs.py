@@ -123,6 +123,13 @@ SERVER_ANSWERS = [
     Case(3, "verify", {"api": b"SSH-2.0-OpenSSH_9.6\r\n"}, "cannot reach the cluster's endpoint"),
     Case(3, "verify", {"api": RESET}, "cannot reach the cluster's endpoint"),
     Case(3, "verify", {"api": http(b"{")}, "with something other than a JSON object"),
+    Case(3, "verify-report", {"items": [1, {"metadata": 5, "status": {"conditions": "Available"}}]},
+         "FAIL  Deployments of kube-system/metrics-server Available: ?: no Available condition yet"),
+    Case(3, "verify-report", {"items": "all", "status": {"conditions": [1, {"type": "Available"}],
+                                                         "currentMetrics": [{"type": "Resource", "resource": 3}]}},
+         "FAIL  HPA php-apache/php-apache reports current metrics: no current metric values yet"),
+    Case(3, "verify-report", {"status": {"conditions": {"type": "Ready"}}},
+         "FAIL  Karpenter NodePool default Ready: no Ready condition yet"),
     Case(3, "verify", {"argv": ["--interval", "-1"]}, "argument --interval: expected whole seconds from 1 to 300"),
     Case(3, "aws-cli", "echo 'not json'", "answered something other than JSON"),
 ]

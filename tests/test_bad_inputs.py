@@ -113,6 +113,18 @@ def run_verify(case: Case, capsys, monkeypatch, server, settings_file, **_) -> s
     return one_line(capsys)
 
 
+def run_verify_report(case: Case, capsys, monkeypatch, server, settings_file, **_) -> str:
+    """The cluster's API answers every path with the same odd object: each check fails with a line of its own."""
+    monkeypatch.setattr(verify_cluster.ssl, "create_default_context", lambda **_: None)
+    monkeypatch.setattr(verify_cluster, "_aws", lambda *args: {"status": {"token": "t"}, "cluster": {
+        "status": "ACTIVE", "endpoint": server.url, "certificateAuthority": {"data": ""}}})
+    server.answer = lambda path, query: http(case.given)
+    assert verify_cluster.main(["--region", "eu-west-1"]) == 1
+    found = [line for line in capsys.readouterr().out.splitlines() if case.expect in line]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def run_planner(case: Case, capsys, server, tmp_path, planner_defaults, **_) -> str:
     argv = [arg.replace("{url}", server.url) for arg in case.given]
     if "{file}" in argv:  # [..., "{file}", ..., "", content]: the file's content after the empty marker
@@ -190,6 +202,7 @@ def run_crds(case: Case, capsys, monkeypatch, tmp_path, **_) -> str:
 RUNNERS = {
     "synth": run_synth, "synth-file": run_synth_file, "check-cdk-json": run_check_cdk_json,
     "check-aws": run_check_aws, "doctor": run_doctor, "verify": run_verify, "verify-file": run_verify,
+    "verify-report": run_verify_report,
     "planner": run_planner, "planner-file": run_planner_file, "prometheus": run_prometheus,
     "calibrate": run_calibrate, "aws-cli": run_aws_cli, "cdk-args": run_cdk_args, "bench": run_bench,
     "bench-synth": run_bench_synth, "crds": run_crds,
