@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from eks_scaling.typed_text import ascii_pattern, full_match
-from eks_scaling.setting_parsers import ACCOUNT_ID, ConfigError, OPEN_TO_ALL, REGION_NAME
+from eks_scaling.aws_regions import REGION_NAME
+from eks_scaling.setting_parsers import ACCOUNT_ID, ConfigError, OPEN_TO_ALL
 from eks_scaling.settings import AppConfig
 from eks_scaling.parse_settings import parse_config
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from eks_scaling import setting_bounds as bounds
+from eks_scaling.aws_regions import REGION_NAME
 from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, ENDPOINT_ACCESS, EXPANDERS,
-                                         HEADROOM_MECHANISMS, KEDA_FALLBACK_BEHAVIORS, NODE_AUTOSCALERS, REGION_NAME,
+                                         HEADROOM_MECHANISMS, KEDA_FALLBACK_BEHAVIORS, NODE_AUTOSCALERS,
                                          WORKLOAD_IDENTITIES, ami_alias, availability_zones, boolean, capacity_types, choice,
                                          cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
                                          json_object, kubernetes_version, log_types,
