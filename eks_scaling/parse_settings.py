@@ -12,9 +12,9 @@ from typing import Any, Callable, Mapping
 
 from eks_scaling import setting_bounds as bounds
 from eks_scaling.cdk_json import cdk_json_context, is_framework_key
-from eks_scaling.setting_checks import (check_demo_homes, check_disruption, check_headroom, check_karpenter_limits,
-                                        check_scaling_behavior)
-from eks_scaling.setting_parsers import OPEN_TO_ALL, ConfigError
+from eks_scaling.setting_checks import (check_demo_homes, check_disruption, check_endpoint, check_headroom,
+                                        check_karpenter_limits, check_scaling_behavior)
+from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.settings import (AlertThresholds, AppConfig, ClusterAutoscalerConfig, ClusterConfig, HeadroomConfig,
                                   KarpenterConfig, NetworkConfig, NodeGroupConfig, PrometheusConfig,
@@ -88,10 +88,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
     check_disruption(v)
     check_headroom(v)
     check_scaling_behavior(v)
-    if v["endpointAccess"] != "public-and-private" and v["publicAccessCidrs"] != OPEN_TO_ALL:
-        raise ConfigError(f"invalid setting publicAccessCidrs={json.dumps(list(v['publicAccessCidrs']))}: "
-                          "CIDRs can be restricted only with endpointAccess=public-and-private "
-                          f"(with {v['endpointAccess']}, nodes or users would be locked out)")
+    check_endpoint(v)
     low, desired, high = v["systemNodeMinSize"], v["systemNodeDesiredSize"], v["systemNodeMaxSize"]
     if not low <= desired <= high:
         raise ConfigError(f"invalid system node group sizes min={low} desired={desired} max={high}: "

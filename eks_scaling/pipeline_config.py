@@ -7,6 +7,7 @@ aws-cdk-lib.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -26,8 +27,16 @@ _STAGE_NAME = ascii_pattern(r"[A-Za-z][A-Za-z0-9-]{0,63}")
 # punctuation without space, quotes or ~^:?*[\ ; no "..", "@{" or "//", no leading "-" or "/", no trailing
 # "/", "." or ".lock".
 _BRANCH = ascii_pattern(r"(?![-/])(?!.*(\.\.|@\{|//|/\.|\.lock\Z|/\Z|\.\Z))[A-Za-z0-9!#$%&()+,./;<=>@\]_`{|}-]+")
+# EC2 allocation ids: eipalloc- and 8 or 17 hex digits (EC2 API reference, AllocateAddress).
+_ALLOCATION_ID = ascii_pattern(r"eipalloc-([0-9a-f]{8}|[0-9a-f]{17})")
 
-PIPELINE_KEYS = {"account", "region", "repository", "branch", "connectionArn", "stages"}
+PIPELINE_KEYS = {"account", "region", "repository", "branch", "connectionArn", "stages", "verifyEgress"}
+EGRESS_KEYS = {"allocationId", "address"}
+# Ranges an Elastic IP never comes from: RFC 1918, shared (RFC 6598), loopback, link-local, multicast.
+# (ipaddress' is_global would refuse the documentation ranges too, which the examples use.)
+_NOT_PUBLIC = tuple(ipaddress.IPv4Network(cidr) for cidr in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.168.0.0/16", "224.0.0.0/3"))
 STAGE_KEYS = {"name", "account", "region", "approval", "verify", "settings"}
 # Settings a stage may not override: the stage's own account/region decide them.
 STAGE_OWNED = {"account", "region", "pipeline"}
@@ -45,6 +54,13 @@ class StageConfig:
 
 
 @dataclass(frozen=True)
+class VerifyEgress:
+    """The Elastic IP (allocated by the operator) that the Verify step's NAT gateway sends from."""
+    allocation_id: str
+    address: str
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     account: str
     region: str
@@ -52,22 +68,25 @@ class PipelineConfig:
     branch: str
     connection_arn: str
     stages: tuple[StageConfig, ...]
+    verify_egress: VerifyEgress | None
+    log_retention_days: int  # the base settings' logRetentionDays, for the pipeline's own log groups
 
 
 def parse_pipeline(context: Mapping[str, Any]) -> PipelineConfig | None:
     """None when the `pipeline` setting is empty; else the validated pipeline with each stage's config."""
-    parse_config(context)  # the base settings, `pipeline` included, must be valid on their own
+    base = parse_config(context)  # the base settings, `pipeline` included, must be valid on their own
     raw = context["pipeline"]
     raw = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw or {}
     if not raw:
         return None
-    _keys("pipeline", raw, PIPELINE_KEYS, required=PIPELINE_KEYS - {"branch"})
+    _keys("pipeline", raw, PIPELINE_KEYS, required=PIPELINE_KEYS - {"branch", "verifyEgress"})
     account = _match("pipeline.account", raw["account"], ACCOUNT_ID, "a 12-digit AWS account id")
     region = _match("pipeline.region", raw["region"], REGION_NAME, "an AWS region such as eu-west-1")
     stages = raw["stages"]
     if not isinstance(stages, list) or not stages:
         raise ConfigError("invalid setting pipeline.stages: give a list of one or more stages")
-    parsed = tuple(_stage(context, index, stage) for index, stage in enumerate(stages))
+    egress = _egress(raw.get("verifyEgress"))
+    parsed = tuple(_stage(context, index, stage, egress) for index, stage in enumerate(stages))
     _distinct(parsed)
     return PipelineConfig(
         account=account,
@@ -78,10 +97,32 @@ def parse_pipeline(context: Mapping[str, Any]) -> PipelineConfig | None:
                               "a CodeConnections connection ARN "
                               "(arn:aws:codeconnections:<region>:<account>:connection/<id>)"),
         stages=parsed,
+        verify_egress=egress,
+        log_retention_days=base.log_retention_days,
     )
 
 
-def _stage(context: Mapping[str, Any], index: int, raw: Any) -> StageConfig:
+def _egress(raw: Any) -> VerifyEgress | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError('invalid setting pipeline.verifyEgress: expected {"allocationId": "eipalloc-...", '
+                          '"address": "<its public IPv4 address>"}')
+    _keys("pipeline.verifyEgress", raw, EGRESS_KEYS, required=EGRESS_KEYS)
+    allocation = _match("pipeline.verifyEgress.allocationId", raw["allocationId"], _ALLOCATION_ID,
+                        "an Elastic IP allocation id (eipalloc-0123456789abcdef0)")
+    address = raw["address"]
+    try:
+        parsed = ipaddress.IPv4Address(address) if isinstance(address, str) and address.isascii() else None
+    except ValueError:
+        parsed = None
+    if parsed is None or any(parsed in network for network in _NOT_PUBLIC):
+        raise ConfigError(f"invalid setting pipeline.verifyEgress.address={json.dumps(address)}: expected the "
+                          "Elastic IP's public IPv4 address (aws ec2 describe-addresses)")
+    return VerifyEgress(allocation_id=allocation, address=address)
+
+
+def _stage(context: Mapping[str, Any], index: int, raw: Any, egress: VerifyEgress | None) -> StageConfig:
     where = f"pipeline.stages[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"invalid setting {where}: expected an object with {', '.join(sorted(STAGE_KEYS))}")
@@ -101,7 +142,7 @@ def _stage(context: Mapping[str, Any], index: int, raw: Any) -> StageConfig:
     except ConfigError as error:
         raise ConfigError(f"pipeline stage {name}: {error}") from None
     if verify:
-        _check_reachable(name, app)
+        _check_reachable(name, app, egress)
     return StageConfig(name=name, account=account, region=region, approval=approval, verify=verify,
                        overrides=json.dumps(overrides, sort_keys=True), app=app)
 
@@ -113,14 +154,14 @@ def _flag(where: str, raw: dict, key: str, default: bool) -> bool:
     return value
 
 
-def _check_reachable(name: str, app: AppConfig) -> None:
-    """The Verify step runs in CodeBuild outside any VPC: it reaches only a public endpoint open to all.
+def _check_reachable(name: str, app: AppConfig, egress: VerifyEgress | None) -> None:
+    """The Verify step reaches a stage's public endpoint from one fixed address: pipeline.verifyEgress.
 
-    Running it inside the stage's VPC is not an option: the VPC belongs to the stage's account and is
-    created by the stage's own stack after the pipeline's, so the pipeline's CodeBuild project could
-    attach to it only through a VPC shared into the pipeline account and IDs looked up at synth
-    (which must stay offline). CodeBuild's public addresses are AWS ranges that change over time, so
-    CIDRs that happen to include them today would break verification later.
+    It runs in CodeBuild in a small VPC of the pipeline account, behind a NAT gateway on the operator's
+    Elastic IP, so the stage's publicAccessCidrs can name that address instead of 0.0.0.0/0. Running it
+    inside the stage's own VPC is not an option: that VPC belongs to the stage's account and is created
+    by the stage's stack after the pipeline's, so the pipeline's CodeBuild could join it only through a
+    VPC shared into the pipeline account and IDs looked up at synth (which must stay offline).
     """
     cluster = app.cluster
     instead = (f'or set "verify": false on stage {name} and run scripts.verify_cluster from a network '
@@ -128,11 +169,19 @@ def _check_reachable(name: str, app: AppConfig) -> None:
     if cluster.endpoint_access == "private":
         raise ConfigError(f"pipeline stage {name}: endpointAccess=private cannot be verified by the pipeline, "
                           "whose Verify step runs in CodeBuild outside the cluster's VPC; use "
-                          f"public-and-private, {instead}")
-    if cluster.public_access_cidrs != OPEN_TO_ALL:
+                          "public-and-private with publicAccessCidrs that include pipeline.verifyEgress.address, "
+                          + instead)
+    if cluster.endpoint_access == "public" or OPEN_TO_ALL[0] in cluster.public_access_cidrs:
+        return  # open to all, as the stage's settings acknowledge (setting_checks.check_endpoint)
+    if egress is None:
+        raise ConfigError(f"pipeline stage {name}: the Verify step needs a fixed address to reach the endpoint: "
+                          "set pipeline.verifyEgress to an Elastic IP of the pipeline account and include its "
+                          f"address in the stage's publicAccessCidrs, {instead}")
+    address = ipaddress.IPv4Address(egress.address)
+    if not any(address in ipaddress.IPv4Network(cidr) for cidr in cluster.public_access_cidrs):
         raise ConfigError(f"pipeline stage {name}: publicAccessCidrs={json.dumps(list(cluster.public_access_cidrs))} "
-                          "would block the pipeline's Verify step, which runs in CodeBuild from AWS addresses "
-                          f"that change; allow 0.0.0.0/0, {instead}")
+                          f"would block the pipeline's Verify step, which reaches the endpoint from "
+                          f"{egress.address} (pipeline.verifyEgress); add {egress.address}/32, {instead}")
 
 
 def _distinct(stages: tuple[StageConfig, ...]) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from eks_scaling.instance_types import instance_type
 from eks_scaling.quantities import CPU, MEMORY, cpu_millicores, memory_mib
-from eks_scaling.setting_parsers import ConfigError, blocks_all_disruption, has_tolerance
+from eks_scaling.setting_parsers import (OPEN_ENDPOINT_WARNING, OPEN_TO_ALL, ConfigError, blocks_all_disruption,
+                                         has_tolerance)
 from eks_scaling.versions import BUSYBOX_IMAGE, NGINX_IMAGE, PAUSE_IMAGE, PHP_APACHE_IMAGE, PODINFO_IMAGE, Image
 
 
@@ -24,6 +25,26 @@ def check_karpenter_limits(v: dict[str, Any]) -> None:
         raise ConfigError(f"invalid setting karpenterMemoryLimit={json.dumps(v['karpenterMemoryLimit'])}: expected "
                           f"at least {MEMORY.to_text(least_memory.memory_mib)}, the memory of {least_memory.name}, the smallest "
                           "of karpenterInstanceTypes (below it Karpenter can launch no node)")
+
+
+def check_endpoint(v: dict[str, Any]) -> None:
+    """A public endpoint names who may reach it; one open to the whole internet must be acknowledged."""
+    mode, cidrs = v["endpointAccess"], v["publicAccessCidrs"]
+    if cidrs and mode != "public-and-private":
+        # public: nodes reach the endpoint from the NAT gateway's address, unknown at synth.
+        raise ConfigError(f"invalid setting publicAccessCidrs={json.dumps(list(cidrs))}: "
+                          "CIDRs can be restricted only with endpointAccess=public-and-private "
+                          f"(with {mode}, nodes or users would be locked out)")
+    if mode == "public-and-private" and not cidrs:
+        raise ConfigError("setting publicAccessCidrs is empty: endpointAccess=public-and-private needs the networks "
+                          "allowed to reach the public endpoint (your own, e.g. 203.0.113.7/32), "
+                          "or use endpointAccess=private, the default")
+    if (mode == "public" or OPEN_TO_ALL[0] in cidrs) and OPEN_ENDPOINT_WARNING not in v["acknowledgedWarnings"]:
+        raise ConfigError(f"invalid setting endpointAccess={mode}"
+                          + (f" with publicAccessCidrs={json.dumps(list(cidrs))}" if cidrs else "")
+                          + ": the cluster's API endpoint would be open to the whole internet (0.0.0.0/0); name "
+                          "your own networks in publicAccessCidrs, or add "
+                          f'"{OPEN_ENDPOINT_WARNING}" to acknowledgedWarnings to accept it')
 
 
 def _architectures(instance_types: tuple[str, ...]) -> frozenset[str]:

@@ -42,7 +42,10 @@ OPEN_TO_ALL = ("0.0.0.0/0",)
 COMPONENTS = ("eks", "metrics-server", "karpenter", "cluster-autoscaler", "prometheus", "keda")
 # Synth warns when no principal gets kubectl access (adminPrincipalArns empty, outside a pipeline).
 NO_ADMIN_ACCESS_WARNING = "eks-scaling:no-admin-access"
-WARNING_IDS = (*(f"eks-scaling:{component}" for component in COMPONENTS), NO_ADMIN_ACCESS_WARNING)
+# Synth refuses an API endpoint open to the whole internet unless this id is acknowledged.
+OPEN_ENDPOINT_WARNING = "eks-scaling:open-endpoint"
+WARNING_IDS = (*(f"eks-scaling:{component}" for component in COMPONENTS), NO_ADMIN_ACCESS_WARNING,
+               OPEN_ENDPOINT_WARNING)
 
 _CLUSTER_NAME = ascii_pattern(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 ACCOUNT_ID = ascii_pattern(r"[0-9]{12}")

@@ -24,7 +24,8 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "clusterName": cluster_name,
     "kubernetesVersion": kubernetes_version,
     "endpointAccess": lambda key, raw: choice(key, raw, ENDPOINT_ACCESS),
-    "publicAccessCidrs": cidrs,
+    # Empty (the default) is valid on its own; setting_checks.check_endpoint refuses it with a public endpoint.
+    "publicAccessCidrs": lambda key, raw: cidrs(key, raw) if raw not in ([], "") else (),
     "adminPrincipalArns": principal_arns,
     "controlPlaneLogging": log_types,
     "natGateways": bounds.NAT_GATEWAYS,  # narrowed to the zones used, in parse_config
@@ -94,8 +95,8 @@ DEFAULTS: dict[str, Any] = {
     "region": "",
     "clusterName": "eks-scaling",
     "kubernetesVersion": DEFAULT_KUBERNETES_VERSION,
-    "endpointAccess": "public-and-private",
-    "publicAccessCidrs": ["0.0.0.0/0"],
+    "endpointAccess": "private",
+    "publicAccessCidrs": [],
     "adminPrincipalArns": [],
     "controlPlaneLogging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
     "natGateways": 1,

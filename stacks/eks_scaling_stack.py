@@ -20,7 +20,8 @@ from eks_scaling.placement import Placement
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from eks_scaling.settings import AppConfig
-from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING
+from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING, OPEN_ENDPOINT_WARNING
+from stacks.endpoint_rule import acknowledge_open_endpoint
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
@@ -266,6 +267,9 @@ class EksScalingStack(Stack):
             endpoint_access=_endpoint_access(settings.endpoint_access, settings.public_access_cidrs),
             output_config_command=False,
         )
+        if OPEN_ENDPOINT_WARNING in self.config.acknowledged_warnings:
+            acknowledge_open_endpoint(cluster.node.default_child,
+                                      f"acknowledgedWarnings names {OPEN_ENDPOINT_WARNING}")
         if settings.logging:
             # EKS writes to this group when it exists: created first, it gets the key and the retention.
             cluster.node.add_dependency(self.logs.log_group("ControlPlaneLogs", name=f"/aws/eks/{settings.name}/cluster"))
@@ -288,7 +292,7 @@ class EksScalingStack(Stack):
 
 
 def _endpoint_access(mode: str, cidrs: tuple[str, ...]) -> eks.EndpointAccess:
-    # Config allows CIDRs other than 0.0.0.0/0 only with public-and-private (see eks_scaling/parse_settings.py).
+    # Settings give CIDRs only with public-and-private (eks_scaling/setting_checks.py, check_endpoint).
     if mode == "private":
         return eks.EndpointAccess.PRIVATE
     if mode == "public":

@@ -18,6 +18,8 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
+from stacks.endpoint_rule import OpenEndpointRule
+
 _NODE_ROLE = ("EKS worker nodes need these AWS managed policies (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, "
               "ECR pull); AWS maintains them with the node's requirements")
 _CDK_PIPELINES = ("CDK Pipelines' own role: read/write of the pipeline's artifact objects and its own CodeBuild "
@@ -75,6 +77,10 @@ ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
     (r"/Pipeline/Pipeline/Source/[^/]+/CodePipelineActionRole/DefaultPolicy/Resource$", "IAM5", _CDK_PIPELINES),
     (r"/EksScalingPipeline/VerifyRole-[^/]+/DefaultPolicy/Resource$", "IAM5",
      _CDK_PIPELINES + "; the Verify step's own role, named so that the stage's verifier role trusts only it"),
+    (r"/Pipeline/Pipeline/[^/]+/Verify-[^/]+/Verify-[^/]+/PolicyDocument/Resource$", "IAM5",
+     "CodeBuild in a VPC (the Verify step's fixed-egress network): the describe actions CodeBuild needs "
+     "support no resource ARN; ENI create/delete are conditioned on the network's VPC (ec2:Vpc) and "
+     "CreateNetworkInterfacePermission on its subnet"),
     (r"/Pipeline/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource$", "IAM5",
      _CDK_PIPELINES + "; self-mutation also assumes the CDK bootstrap roles (role/*) and reads stacks"),
     (r"/Pipeline/Pipeline/ArtifactsBucket/Resource$|/CrossRegionCodePipelineReplicationBucket/Resource$", "S1",
@@ -90,8 +96,10 @@ def add_nag_checks(app: Construct) -> None:
 
 
 def acknowledge_known_findings(scope: Construct) -> None:
-    """Aspects stop at Stage boundaries: each pipeline stage calls this for itself."""
+    """Aspects stop at Stage boundaries: each pipeline stage calls this for itself. The project's own
+    rule for EKS endpoints runs here too."""
     Aspects.of(scope).add(_Acknowledge())
+    Aspects.of(scope).add(OpenEndpointRule())
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:

@@ -12,6 +12,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
+from cdk_constructs.encrypted_logs import EncryptedLogs
+from cdk_constructs.fixed_egress_network import FixedEgressNetwork
 from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
 from stacks.nag import acknowledge_known_findings
 from eks_scaling.pipeline_config import PipelineConfig, StageConfig
@@ -36,6 +38,12 @@ class EksScalingStage(Stage):
 class PipelineStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, pipeline: PipelineConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, description="Delivery pipeline of the EKS scaling app", **kwargs)
+        self.logs = EncryptedLogs(self, "Logs", retention_days=pipeline.log_retention_days)
+        # The Verify steps reach the stages' endpoints from the operator's Elastic IP.
+        self.verify_network = FixedEgressNetwork(
+            self, "VerifyNetwork", eip_allocation_id=pipeline.verify_egress.allocation_id,
+            flow_log_group=self.logs.log_group("VerifyNetworkFlowLogs"),
+        ) if pipeline.verify_egress and any(stage.verify for stage in pipeline.stages) else None
         # A connection ARN is all synth needs: no lookup, no credentials.
         source = pipelines.CodePipelineSource.connection(
             pipeline.repository, pipeline.branch, connection_arn=pipeline.connection_arn)
@@ -64,6 +72,25 @@ class PipelineStack(Stack):
             )
         self.pipeline.build_pipeline()
         self._grant_use_connection(pipeline.connection_arn)
+        if self.verify_network:
+            self._narrow_vpc_policies()
+
+    def _narrow_vpc_policies(self) -> None:
+        """aws-cdk-lib gives a CodeBuild project in a VPC ec2:Create/DeleteNetworkInterface on "*"
+        (aws-codebuild/lib/project.ts, the CodeBuild user guide's example). Keep the describes there
+        (they support no resource ARN) and limit the two mutations to the verify network's VPC: ec2:Vpc
+        applies to network-interface, subnet and security-group resources (Service Authorization
+        Reference, Amazon EC2)."""
+        vpc_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc/{self.verify_network.vpc.vpc_id}"
+        for policy in self.pipeline.pipeline.node.find_all():
+            if isinstance(policy, iam.CfnPolicy) and policy.node.path.endswith("/PolicyDocument/Resource"):
+                statement = self.resolve(policy.policy_document)["Statement"][0]
+                mutations = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]
+                policy.add_property_override("PolicyDocument.Statement", [
+                    {**statement, "Action": [action for action in statement["Action"] if action not in mutations]},
+                    {"Effect": "Allow", "Action": mutations, "Resource": "*",
+                     "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}}},
+                ])
 
     def _grant_use_connection(self, connection_arn: str) -> None:
         """UseConnection in the ARN's own service prefix, which IAM requires to match the resource's.
@@ -99,4 +126,6 @@ class PipelineStack(Stack):
                 '--settings "$STAGE_SETTINGS" --wait 900',
             ],
             role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])],
+            **({"vpc": self.verify_network.vpc, "subnet_selection": self.verify_network.subnets}
+               if self.verify_network else {}),
         )

@@ -25,6 +25,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
     "k8s-1.33-ca-irsa": {
         "kubernetesVersion": "1.33",
+        "endpointAccess": "public-and-private",
         "publicAccessCidrs": "203.0.113.0/24,198.51.100.0/24",
         "nodeAutoscaler": "cluster-autoscaler",
         "workloadIdentity": "irsa",
@@ -60,7 +61,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "inflateReplicas": "5",
         "karpenterCapacityTypes": "on-demand,spot",
         "systemNodeInstanceTypes": "m7g.large,c7g.large",
+        # Open to the internet, as the operator acknowledged: the endpoint rule warns instead of failing.
         "endpointAccess": "public",
+        "acknowledgedWarnings": "eks-scaling:open-endpoint",
         # Every scaling control that is not the chapter's: the alpha CapacityBuffer, a Spot NodePool in
         # front of the on-demand one, Balanced consolidation with budgets, behaviours with tolerance (1.36).
         "headroom": "4",
@@ -122,12 +125,16 @@ PIPELINE = {
     "repository": "acme/eks-scaling",
     "branch": "main",
     "connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0b7c5a9e-8f3d-4b1a-9c2e-5d6f7a8b9c0d",
+    # The Verify step's fixed address, which each verified stage's endpoint allows.
+    "verifyEgress": {"allocationId": "eipalloc-0123456789abcdef0", "address": "198.51.100.7"},
     "stages": [
         {"name": "staging", "account": "222222222222", "region": "eu-west-1",
          "settings": {"clusterName": "eks-staging", "nodeAutoscaler": "both",
-                      "availabilityZones": ["eu-west-1a", "eu-west-1b"]}},
+                      "availabilityZones": ["eu-west-1a", "eu-west-1b"], "endpointAccess": "public-and-private",
+                      "publicAccessCidrs": ["203.0.113.0/24", "198.51.100.7/32"]}},
         {"name": "prod", "account": "333333333333", "region": "us-east-1", "approval": True,
-         "settings": {"clusterName": "eks-prod", "availabilityZones": ["us-east-1a", "us-east-1b"]}},
+         "settings": {"clusterName": "eks-prod", "availabilityZones": ["us-east-1a", "us-east-1b"],
+                      "endpointAccess": "public-and-private", "publicAccessCidrs": ["198.51.100.0/24"]}},
     ],
 }
 

@@ -30,8 +30,9 @@ def test_defaults():
     assert config.system_nodes.instance_types == ("m5.large",)
     assert (config.system_nodes.min_size, config.system_nodes.desired_size, config.system_nodes.max_size) == (2, 2, 5)
     assert config.network.nat_gateways == 1
-    assert config.cluster.endpoint_access == "public-and-private"
-    assert config.cluster.public_access_cidrs == ("0.0.0.0/0",)
+    # No public endpoint unless the operator names who may reach it (issue 19, item 9).
+    assert config.cluster.endpoint_access == "private"
+    assert config.cluster.public_access_cidrs == ()
     assert config.workload_identity == "pod-identity"
     assert config.enable_metrics_server is True
     assert config.node_autoscaler == "karpenter"
@@ -76,6 +77,15 @@ def test_arm_instance_types_are_detected():
     assert not parse(systemNodeInstanceTypes="g5.xlarge,m5.large").system_nodes.arm
 
 
+def test_public_endpoint_needs_the_operators_networks_or_an_acknowledgment():
+    restricted = parse(endpointAccess="public-and-private", publicAccessCidrs="203.0.113.7/32")
+    assert restricted.cluster.public_access_cidrs == ("203.0.113.7/32",)
+    for open_to_all in ({"endpointAccess": "public"},
+                        {"endpointAccess": "public-and-private", "publicAccessCidrs": "0.0.0.0/0"}):
+        accepted = parse(**open_to_all, acknowledgedWarnings="Annotation::eks-scaling:open-endpoint")
+        assert accepted.cluster.endpoint_access == open_to_all["endpointAccess"]
+
+
 def test_env_specific_config():
     config = parse(account="111122223333", region="eu-west-1", availabilityZones="eu-west-1b,eu-west-1c")
     assert (config.account, config.region) == ("111122223333", "eu-west-1")
@@ -116,7 +126,19 @@ BAD_INPUT = [
      'invalid setting endpointAccess="internal": expected one of public-and-private, public, private'),
     ({"publicAccessCidrs": "10.0.0.1/8"}, "'10.0.0.1/8' is not an IPv4 CIDR such as 203.0.113.0/24"),
     ({"publicAccessCidrs": "2001:db8::/32"}, "'2001:db8::/32' is not an IPv4 CIDR"),
-    ({"publicAccessCidrs": ""}, "give at least one IPv4 CIDR"),
+    ({"endpointAccess": "public-and-private"},
+     "setting publicAccessCidrs is empty: endpointAccess=public-and-private needs the networks allowed to reach "
+     "the public endpoint (your own, e.g. 203.0.113.7/32), or use endpointAccess=private, the default"),
+    ({"endpointAccess": "public-and-private", "publicAccessCidrs": ""}, "setting publicAccessCidrs is empty"),
+    # Open to the whole internet: refused unless acknowledged, in each form it can take.
+    ({"endpointAccess": "public-and-private", "publicAccessCidrs": "0.0.0.0/0"},
+     'invalid setting endpointAccess=public-and-private with publicAccessCidrs=["0.0.0.0/0"]: the cluster\'s API '
+     "endpoint would be open to the whole internet (0.0.0.0/0); name your own networks in publicAccessCidrs, or "
+     'add "eks-scaling:open-endpoint" to acknowledgedWarnings to accept it'),
+    ({"endpointAccess": "public-and-private", "publicAccessCidrs": "203.0.113.0/24,0.0.0.0/0"},
+     "would be open to the whole internet"),
+    ({"endpointAccess": "public"}, "invalid setting endpointAccess=public: the cluster's API endpoint would be open"),
+    ({"endpointAccess": "public", "acknowledgedWarnings": "eks-scaling:no-admin-access"}, "open to the whole"),
     ({"publicAccessCidrs": "1.2.3.4"},
      "invalid setting publicAccessCidrs=\"1.2.3.4\": '1.2.3.4' has no prefix length: write 1.2.3.4/32 for one "
      "address, or a network such as 203.0.113.0/24"),

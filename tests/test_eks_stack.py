@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import Aspects
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk.assertions import Annotations, Match
+
+from stacks.endpoint_rule import OpenEndpointRule, acknowledge_open_endpoint
 
 from tests.synth import ADMIN_ARN, CONFIGS, synthesize
 
@@ -50,8 +55,9 @@ def test_control_plane_logging_follows_config(default, synth):
 
 
 def test_endpoint_access_follows_config(default, synth):
+    # Private by default: a public endpoint is opt-in, for the operator's own networks.
     default.template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
-        "EndpointPrivateAccess": True, "EndpointPublicAccess": True, "PublicAccessCidrs": ["0.0.0.0/0"]})})
+        "EndpointPrivateAccess": True, "EndpointPublicAccess": False})})
     synth("k8s-1.34-env-private").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
         "EndpointPrivateAccess": True, "EndpointPublicAccess": False})})
     synth("k8s-1.36-both-arm-public").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
@@ -59,6 +65,37 @@ def test_endpoint_access_follows_config(default, synth):
     synth("k8s-1.33-ca-irsa").template.has_resource_properties(CLUSTER, {"ResourcesVpcConfig": Match.object_like({
         "EndpointPrivateAccess": True, "EndpointPublicAccess": True,
         "PublicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]})})
+
+
+def test_endpoint_rule_flags_an_open_aws_eks_v2_endpoint():
+    """The project's own rule on bare aws_eks_v2 L1 clusters: each form of open, restricted and private."""
+    app = cdk.App()
+    stack = cdk.Stack(app, "Rule")
+
+    def cluster(construct_id: str, **access) -> eks.CfnCluster:
+        return eks.CfnCluster(stack, construct_id, role_arn="arn:aws:iam::111122223333:role/eks",
+                              resources_vpc_config=eks.CfnCluster.ResourcesVpcConfigProperty(
+                                  subnet_ids=["subnet-1"], **access))
+
+    cluster("EksDefaults")  # no access fields: EKS makes the endpoint public to 0.0.0.0/0
+    cluster("Open", endpoint_public_access=True, public_access_cidrs=["203.0.113.0/24", "0.0.0.0/0"])
+    cluster("Restricted", endpoint_public_access=True, public_access_cidrs=["203.0.113.0/24"])
+    cluster("Private", endpoint_public_access=False, endpoint_private_access=True)
+    acknowledge_open_endpoint(cluster("Acknowledged", endpoint_public_access=True), "a test's reason")
+    Aspects.of(app).add(OpenEndpointRule())
+    annotations = Annotations.from_stack(stack)
+    flagged = Match.string_like_regexp(r"^\[eks-scaling:EKS-open-endpoint\] the EKS API endpoint is open to 0.0.0.0/0")
+    assert {error.id for error in annotations.find_error("*", flagged)} == {"/Rule/EksDefaults", "/Rule/Open"}
+    (warning,) = annotations.find_warning("*", flagged)
+    assert warning.id == "/Rule/Acknowledged" and "acknowledged: a test's reason" in warning.entry.data
+
+
+def test_endpoint_rule_runs_on_the_app(default, synth):
+    flagged = Match.string_like_regexp(r"^\[eks-scaling:EKS-open-endpoint\]")
+    assert not Annotations.from_stack(default.stack).find_warning("*", flagged)
+    (warning,) = Annotations.from_stack(synth("k8s-1.36-both-arm-public").stack).find_warning("*", flagged)
+    assert warning.id == "/EksScalingStack/Cluster/Resource"
+    assert "acknowledged: acknowledgedWarnings names eks-scaling:open-endpoint" in warning.entry.data
 
 
 def test_system_node_group(default):

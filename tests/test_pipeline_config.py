@@ -53,11 +53,25 @@ BAD = [
     (changed("0.name", "2nd"), 'invalid setting pipeline.stages[0].name="2nd": expected a name of letters'),
     (changed("1.approval", "yes"), 'invalid setting pipeline.stages[1].approval="yes": expected true or false'),
     (changed("1.verify", "no"), 'invalid setting pipeline.stages[1].verify="no": expected true or false'),
-    (changed("1.settings", PIPELINE["stages"][1]["settings"] | {"endpointAccess": "private"}),
+    (changed("1.settings", PIPELINE["stages"][1]["settings"] | {"endpointAccess": "private", "publicAccessCidrs": []}),
      "pipeline stage prod: endpointAccess=private cannot be verified by the pipeline, whose Verify step runs in "
-     'CodeBuild outside the cluster\'s VPC; use public-and-private, or set "verify": false on stage prod'),
+     "CodeBuild outside the cluster's VPC; use public-and-private with publicAccessCidrs that include "
+     'pipeline.verifyEgress.address, or set "verify": false on stage prod'),
     (changed("0.settings", PIPELINE["stages"][0]["settings"] | {"publicAccessCidrs": ["203.0.113.0/24"]}),
-     'pipeline stage staging: publicAccessCidrs=["203.0.113.0/24"] would block the pipeline\'s Verify step'),
+     'pipeline stage staging: publicAccessCidrs=["203.0.113.0/24"] would block the pipeline\'s Verify step, which '
+     "reaches the endpoint from 198.51.100.7 (pipeline.verifyEgress); add 198.51.100.7/32"),
+    ({k: v for k, v in PIPELINE.items() if k != "verifyEgress"},
+     "pipeline stage staging: the Verify step needs a fixed address to reach the endpoint: set "
+     "pipeline.verifyEgress to an Elastic IP of the pipeline account"),
+    (changed("verifyEgress", "198.51.100.7"), "invalid setting pipeline.verifyEgress: expected {\"allocationId\""),
+    (changed("verifyEgress", {"allocationId": "eipalloc-0123456789abcdef0"}),
+     "invalid setting pipeline.verifyEgress: address is missing"),
+    (changed("verifyEgress", {"allocationId": "eip-1", "address": "198.51.100.7"}),
+     'invalid setting pipeline.verifyEgress.allocationId="eip-1": expected an Elastic IP allocation id'),
+    (changed("verifyEgress", {"allocationId": "eipalloc-0123456789abcdef0", "address": "10.0.0.7"}),
+     'invalid setting pipeline.verifyEgress.address="10.0.0.7": expected the Elastic IP\'s public IPv4 address'),
+    (changed("verifyEgress", {"allocationId": "eipalloc-0123456789abcdef0", "address": "198.51.100.7/32"}),
+     'invalid setting pipeline.verifyEgress.address="198.51.100.7/32"'),
     (changed("0.settings", {"region": "us-west-2"}),
      "invalid setting pipeline.stages[0].settings: region is set by the stage itself"),
     (changed("1.settings", {"clusterName": "eks-prod"}),
@@ -80,7 +94,16 @@ def test_bad_pipeline_is_rejected_with_a_clear_message(pipeline, message):
     assert "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("settings", [{"endpointAccess": "private"}, {"publicAccessCidrs": "203.0.113.0/24"}])
+def test_an_acknowledged_open_stage_needs_no_fixed_address():
+    open_stage = {"endpointAccess": "public", "publicAccessCidrs": [], "acknowledgedWarnings": ["eks-scaling:open-endpoint"]}
+    pipeline = changed("1.settings", PIPELINE["stages"][1]["settings"] | open_stage)
+    pipeline["stages"][0]["verify"] = False
+    del pipeline["verifyEgress"]
+    assert parse(pipeline).stages[1].verify
+
+
+@pytest.mark.parametrize("settings", [{"endpointAccess": "private", "publicAccessCidrs": []},
+                                      {"publicAccessCidrs": "203.0.113.0/24"}])
 def test_a_stage_the_pipeline_cannot_reach_is_accepted_without_verification(settings):
     pipeline = changed("1.settings", PIPELINE["stages"][1]["settings"] | settings)
     pipeline["stages"][1]["verify"] = False

@@ -131,6 +131,37 @@ def test_each_stage_is_verified_after_it_deploys(template):
     assert '--settings "$STAGE_SETTINGS"' in command
 
 
+def test_verify_steps_leave_from_the_configured_elastic_ip(template, unverified_stack):
+    """Issue 19, item 9: each stage's endpoint allows one fixed address, not 0.0.0.0/0."""
+    (nat,) = template.find_resources("AWS::EC2::NatGateway").values()
+    assert nat["Properties"]["AllocationId"] == PIPELINE["verifyEgress"]["allocationId"]
+    (nat_id,) = template.find_resources("AWS::EC2::NatGateway")
+    (private_route,) = [route["Properties"] for route in template.find_resources("AWS::EC2::Route").values()
+                        if route["Properties"].get("NatGatewayId") == {"Ref": nat_id}]
+    assert private_route["DestinationCidrBlock"] == "0.0.0.0/0"
+    (association,) = [association["Properties"] for association in
+                      template.find_resources("AWS::EC2::SubnetRouteTableAssociation").values()
+                      if association["Properties"]["RouteTableId"] == private_route["RouteTableId"]]
+    projects = template.find_resources("AWS::CodeBuild::Project")
+    verify_projects = [projects[key]["Properties"] for key, spec in _buildspecs(template).items()
+                       if "verify_cluster" in json.dumps(spec)]
+    assert len(verify_projects) == 2
+    assert all(project["VpcConfig"]["Subnets"] == [association["SubnetId"]] for project in verify_projects)
+    # The other projects (synth, self-mutation, assets) need no fixed address; without verifyEgress, no network.
+    assert len([project for project in template.find_resources("AWS::CodeBuild::Project").values()
+                if "VpcConfig" in project["Properties"]]) == 2
+    assert not assertions.Template.from_stack(unverified_stack).find_resources("AWS::EC2::NatGateway")
+    # aws-cdk-lib's ENI permissions for CodeBuild in a VPC, narrowed to that VPC.
+    vpc_policies = [policy["Properties"]["PolicyDocument"]["Statement"] for key, policy in
+                    template.find_resources("AWS::IAM::Policy").items() if "PolicyDocument" in key]
+    assert len(vpc_policies) == 2
+    for describes, mutations in vpc_policies:
+        assert all(action.startswith("ec2:Describe") for action in describes["Action"])
+        assert mutations["Action"] == ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]
+        vpc_arn = resolve(mutations["Condition"]["ArnEquals"]["ec2:Vpc"])
+        assert ":vpc/" in vpc_arn and "VerifyNetworkVpc" in vpc_arn
+
+
 def test_verify_steps_may_assume_only_the_stage_verifier_roles(template):
     statements = [statement for policy in template.find_resources("AWS::IAM::Policy").values()
                   for statement in policy["Properties"]["PolicyDocument"]["Statement"]

@@ -38,8 +38,8 @@ BASE = {
 CHANGED: dict[str, dict[str, str]] = {
     "clusterName": {"clusterName": "eks-other"},
     "kubernetesVersion": {"kubernetesVersion": "1.36", "acknowledgedWarnings": "eks-scaling:keda"},
-    "endpointAccess": {"endpointAccess": "public"},
-    "publicAccessCidrs": {"publicAccessCidrs": "203.0.113.0/24"},
+    "endpointAccess": {"endpointAccess": "public-and-private", "publicAccessCidrs": "203.0.113.0/24"},
+    "publicAccessCidrs": {"endpointAccess": "public-and-private", "publicAccessCidrs": "198.51.100.0/24"},
     "adminPrincipalArns": {"adminPrincipalArns": "arn:aws:iam::111122223333:role/Other"},
     "controlPlaneLogging": {"controlPlaneLogging": "api,audit"},
     "natGateways": {"natGateways": "2"},
