@@ -10,6 +10,16 @@ from eks_scaling.placement import Placement
 
 REPOSITORY = "https://kedacore.github.io/charts"
 
+# The app's trigger (a Prometheus query, no TriggerAuthentication) reads no Secret and scales a Deployment.
+# kedacore/charts v2.20.2 keda/values.yaml and templates/manager/{clusterrole,minimal-rbac}.yaml:
+# restrict.secret drops the operator's cluster-wide list/watch of Secrets for a Role in its namespace
+# (and sets KEDA_RESTRICT_SECRET_ACCESS on both servers); enabledCustomScaledRefKinds=false drops
+# get/patch/update on every `*/scale` and get on every resource, keeping deployments/statefulsets scale.
+LEAST_PRIVILEGE = {
+    "permissions": {"operator": {"restrict": {"secret": True}}, "metricServer": {"restrict": {"secret": True}}},
+    "rbac": {"enabledCustomScaledRefKinds": False},
+}
+
 
 class Keda(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, chart_version: str,
@@ -27,5 +37,6 @@ class Keda(Construct):
                 # keda-operator-metrics-apiserver Services for Prometheus (port 8080; chart v2.20.2
                 # templates/manager/service.yaml, templates/metrics-server/service.yaml).
                 "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}},
+                **LEAST_PRIVILEGE,
             },
         )

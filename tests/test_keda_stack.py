@@ -21,7 +21,12 @@ def test_keda_chart(keda):
     assert chart["Properties"]["Namespace"] == "keda"
     assert chart_values(chart) == {"nodeSelector": {"role": "system"},
                                    "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}],
-                                   "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}}}
+                                   "prometheus": {"operator": {"enabled": True}, "metricServer": {"enabled": True}},
+                                   # Least privilege (issue 19, item 10): Secrets of its own namespace only,
+                                   # no custom scale-target kinds (the ScaledObject targets a Deployment).
+                                   "permissions": {"operator": {"restrict": {"secret": True}},
+                                                   "metricServer": {"restrict": {"secret": True}}},
+                                   "rbac": {"enabledCustomScaledRefKinds": False}}
 
 
 def test_scaled_object_is_the_chapters(keda):
