@@ -26,6 +26,11 @@ def scrape_annotations(port: int) -> dict[str, str]:
 
 
 TLS_SCRAPE_ANNOTATIONS = {TLS_ANNOTATION: "true"}
+# The only Services the TLS job may present the server's token to, as "<namespace>;<service>": the
+# annotation alone would send it (without verifying TLS) to any Service anyone annotates. Each chart's
+# Service is named after its release (metrics-server chart 3.13.1 and prometheus-adapter chart 5.3.0,
+# templates/_helpers.tpl fullname: the release name when it contains the chart name).
+TLS_SCRAPE_SERVICES = ("kube-system;metrics-server", "prometheus;prometheus-adapter")
 
 # An entry of the chart's `scrapeConfigs` map (a new key is a job named after it, enabled by default).
 TLS_SCRAPE_JOB: dict[str, Any] = {
@@ -38,6 +43,8 @@ TLS_SCRAPE_JOB: dict[str, Any] = {
         "relabel_configs": [
             {"source_labels": ["__meta_kubernetes_service_annotation_prometheus_io_scrape_tls"],
              "action": "keep", "regex": "true"},
+            {"source_labels": ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"],
+             "action": "keep", "regex": "|".join(TLS_SCRAPE_SERVICES)},
             {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
             {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
             {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
@@ -70,6 +77,9 @@ KUBE_STATE_METRICS_VALUES: dict[str, Any] = {
         },
     },
     "rbac": {"extraRules": [{"apiGroups": ["keda.sh"], "resources": ["scaledobjects"], "verbs": ["list", "watch"]}]},
+    # No kube_secret_* series and no cluster-wide list/watch of Secrets: kube-state-metrics-8.4.0
+    # values.yaml collectorsExclude, and templates/role.yaml grants secrets only for an active collector.
+    "collectorsExclude": ["secrets"],
 }
 
 

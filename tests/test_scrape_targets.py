@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import pytest
 
+from eks_scaling.scaler_metrics import TLS_SCRAPE_SERVICES
 from tests.synth import chart_values
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
@@ -48,6 +49,8 @@ class MetricsService:
     metrics_port: Callable[[dict], int]  # the container port serving /metrics
     annotations: Callable[[dict], dict[str, str]]
     scheme: str = "http"
+    # The Service's namespace and name where a job keeps targets by them (the TLS job does).
+    service_name: str = ""
 
 
 def _merged(*paths: str) -> Callable[[dict], dict[str, str]]:
@@ -89,11 +92,12 @@ SERVICES = (
     MetricsService("metrics-server", "metrics", "metrics-server",
                    "kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.1 templates/service.yaml "
                    "(port https to the secure port, /metrics behind delegated authorization)",
-                   lambda v: _dig(v, "containerPort", 10250), _merged("service.annotations"), scheme="https"),
+                   lambda v: _dig(v, "containerPort", 10250), _merged("service.annotations"), scheme="https",
+                   service_name="kube-system;metrics-server"),
     MetricsService("prometheus-adapter", "prometheus", "prometheus-adapter",
                    "prometheus-community/helm-charts prometheus-adapter-5.3.0 templates/service.yaml (port https)",
                    lambda v: _dig(v, "listenPort", 6443), _merged("service.annotations", "customAnnotations"),
-                   scheme="https"),
+                   scheme="https", service_name="prometheus;prometheus-adapter"),
     # kube-state-metrics-8.4.0 templates/service.yaml: `prometheus.io/scrape: {{ prometheusScrape }}`
     # (default true), one port `http` 8080; a subchart of the prometheus chart, configured under its key.
     MetricsService("kube-state-metrics", "prometheus", "prometheus",
@@ -121,8 +125,10 @@ def _meta_label(annotation: str) -> str:
     return "__meta_kubernetes_service_annotation_" + re.sub(r"[^a-zA-Z0-9_]", "_", annotation)
 
 
-def _kept(job: dict, annotations: dict[str, str]) -> bool:
+def _kept(job: dict, annotations: dict[str, str], service_name: str = "") -> bool:
     labels = {_meta_label(key): value for key, value in annotations.items()}
+    if service_name:
+        labels["__meta_kubernetes_namespace"], labels["__meta_kubernetes_service_name"] = service_name.split(";", 1)
     for rule in job.get("relabel_configs", []):
         if rule.get("action") not in ("keep", "drop"):
             continue
@@ -159,7 +165,7 @@ def test_every_scaler_is_scraped_on_its_metrics_port(charts, service):
     values = charts[(service.stack, service.chart)]
     annotations = service.annotations(values)
     jobs = {name: job for name, job in _jobs(charts[("prometheus", "prometheus")]).items()
-            if _kept(job, annotations)}
+            if _kept(job, annotations, service.service_name)}
     assert len(jobs) == 1, f"{service.scaler} ({service.source}) is kept by {sorted(jobs) or 'no job'}"
     (name, job), = jobs.items()
     if name == "kubernetes-service-endpoints":
@@ -186,3 +192,21 @@ def test_kube_state_metrics_exports_scaled_object_conditions(charts):
 def test_a_service_without_annotations_is_not_scraped(charts):
     jobs = _jobs(charts[("prometheus", "prometheus")])
     assert not any(_kept(job, {}) for job in jobs.values())
+
+
+@pytest.mark.parametrize("service_name", ["default;metrics-server", "kube-system;anything", "team-a;prometheus-adapter",
+                                          "prometheus;prometheus-adapter-evil", "kube-system;metrics-server;x"])
+def test_the_token_goes_to_no_other_tls_annotated_service(charts, service_name):
+    """Issue 19, item 11: the TLS job presents the server's token without verifying the certificate, so
+    it keeps only the two intended Services, whoever else sets the annotation."""
+    tls_job = charts[("prometheus", "prometheus")]["scrapeConfigs"]["kubernetes-service-endpoints-tls"]
+    assert not _kept(tls_job, {"prometheus.io/scrape-tls": "true"}, service_name)
+
+
+def test_the_tls_services_are_the_charts_releases(synth):
+    """The allow-list names each TLS chart's release and namespace (its Service is named after it)."""
+    built = synth(CONFIG)
+    releases = {f"{resource['Properties']['Namespace']};{resource['Properties']['Release']}"
+                for stack in ("metrics", "prometheus") for resource in built.nested(stack).find_resources(HELM).values()
+                if resource["Properties"]["Chart"] in ("metrics-server", "prometheus-adapter")}
+    assert releases == set(TLS_SCRAPE_SERVICES)
