@@ -23,6 +23,16 @@ SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
 # alertmanagerVolumeSize) exists before the chart, and the StatefulSet adopts it by name, never creating one.
 ALERTMANAGER_CLAIM_TEMPLATE_SIZE = "2Gi"
 
+# The chart's pods at its defaults (prometheus-29.27.0 values.yaml: server.containerSecurityContext {},
+# configmapReload.prometheus.containerSecurityContext {} and resources {}; alertmanager-1.42.0:
+# automountServiceAccountToken true, no seccomp; prometheus-node-exporter-4.56.1: no seccomp, capabilities
+# kept) made restricted. Every process writes only to its volume (server /data, alertmanager
+# /alertmanager), so the root filesystems are read-only. Helm merges these maps into the chart's own.
+NON_ROOT = {"runAsUser": 65534, "runAsGroup": 65534, "runAsNonRoot": True}
+RUNTIME_DEFAULT = {"seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                        "readOnlyRootFilesystem": True}
+
 
 class Prometheus(Construct):
     """Storage (default gp3 class, namespace, Alertmanager's claim) -> the prometheus chart."""
@@ -58,6 +68,8 @@ class Prometheus(Construct):
             release=RELEASE, namespace=NAMESPACE, wait=True, timeout=Duration.minutes(10),
             values={
                 "server": {
+                    "securityContext": {**NON_ROOT, "fsGroup": 65534, **RUNTIME_DEFAULT},
+                    "containerSecurityContext": RESTRICTED_CONTAINER,
                     "global": {"scrape_interval": SCRAPE_INTERVAL},
                     "retention": retention,
                     "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
@@ -65,6 +77,10 @@ class Prometheus(Construct):
                     **pods,
                 },
                 "alertmanager": {
+                    # Alertmanager never calls the Kubernetes API: no token in its pod.
+                    "automountServiceAccountToken": False,
+                    "podSecurityContext": {"fsGroup": 65534, **RUNTIME_DEFAULT},
+                    "securityContext": {**NON_ROOT, **RESTRICTED_CONTAINER},
                     "persistence": {"enabled": True, "size": ALERTMANAGER_CLAIM_TEMPLATE_SIZE, "storageClass": "gp3"},
                     "resources": dict(resources["alertmanager"]),
                     **pods,
@@ -75,7 +91,16 @@ class Prometheus(Construct):
                 "scrapeConfigs": TLS_SCRAPE_JOB,
                 # Recording and alerting rules (manifests/prometheus-rules.yaml).
                 "serverFiles": dict(rules),
+                # The server's config reloader sidecar.
+                "configmapReload": {"prometheus": {"containerSecurityContext": RESTRICTED_CONTAINER,
+                                                   "resources": dict(resources["config-reloader"])}},
                 # node-exporter is a DaemonSet for every node: its chart tolerates every NoSchedule taint.
+                # It keeps the chart's hostNetwork and hostPID (node-level network and process metrics)
+                # and its token-less service account (docs/compliance.md).
+                "prometheus-node-exporter": {
+                    "securityContext": {**NON_ROOT, "fsGroup": 65534, **RUNTIME_DEFAULT},
+                    "containerSecurityContext": RESTRICTED_CONTAINER,
+                },
                 # Nothing pushes metrics: no pushgateway.
                 "prometheus-pushgateway": {"enabled": False},
             },

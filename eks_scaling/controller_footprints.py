@@ -38,6 +38,8 @@ CLUSTER_AUTOSCALER_RESOURCES = {"requests": {"cpu": "100m", "memory": "300Mi"}, 
 # Prometheus with the demos' few series: well inside these; the limit leaves room for compaction.
 PROMETHEUS_SERVER_RESOURCES = {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
 ALERTMANAGER_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
+# The server pod's config-reloader sidecar (the chart sets no resources): it only watches two files.
+CONFIG_RELOADER_RESOURCES = {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}}
 KUBE_STATE_METRICS_RESOURCES = {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}
 # prometheus-adapter: the example in chart 5.3.0's values.yaml (100m / 128Mi).
 PROMETHEUS_ADAPTER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}
@@ -74,8 +76,13 @@ def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
         # prometheus chart 29.27.0 values.yaml: server replicaCount 1; its alertmanager 1.42.x and
         # kube-state-metrics 8.4.x subcharts: one replica; the app sets their resources and turns the
         # pushgateway off.
-        for part, resources in (("prometheus-server", PROMETHEUS_SERVER_RESOURCES),
-                                ("alertmanager", ALERTMANAGER_RESOURCES),
+        server = _footprint("prometheus-server", 1, PROMETHEUS_SERVER_RESOURCES, "the app's prometheus chart resources")
+        reloader = _footprint("config-reloader", 1, CONFIG_RELOADER_RESOURCES, "")
+        # One pod: the server and its config-reloader sidecar.
+        found.append(Footprint(server.name, 1, server.cpu_millicores + reloader.cpu_millicores,
+                               server.memory_mib + reloader.memory_mib, False,
+                               "the app's prometheus chart resources, server and config reloader"))
+        for part, resources in (("alertmanager", ALERTMANAGER_RESOURCES),
                                 ("kube-state-metrics", KUBE_STATE_METRICS_RESOURCES)):
             found.append(_footprint(part, 1, resources, "the app's prometheus chart resources"))
         found.append(_footprint("prometheus-adapter", PROMETHEUS_ADAPTER_REPLICAS, PROMETHEUS_ADAPTER_RESOURCES,

@@ -15,9 +15,9 @@ from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
 from eks_scaling.scaler_metrics import rule_files
 from eks_scaling.settings import PrometheusConfig
-from eks_scaling.controller_footprints import (ALERTMANAGER_RESOURCES, KUBE_STATE_METRICS_RESOURCES,
-                                               PROMETHEUS_ADAPTER_REPLICAS, PROMETHEUS_ADAPTER_RESOURCES,
-                                               PROMETHEUS_SERVER_RESOURCES)
+from eks_scaling.controller_footprints import (ALERTMANAGER_RESOURCES, CONFIG_RELOADER_RESOURCES,
+                                               KUBE_STATE_METRICS_RESOURCES, PROMETHEUS_ADAPTER_REPLICAS,
+                                               PROMETHEUS_ADAPTER_RESOURCES, PROMETHEUS_SERVER_RESOURCES)
 from eks_scaling.versions import PODINFO_IMAGE, VersionRow
 
 
@@ -48,7 +48,7 @@ class PrometheusStack(NestedStack):
             server_volume_size=settings.server_volume_size,
             alertmanager_volume_size=settings.alertmanager_volume_size,
             resources={"server": PROMETHEUS_SERVER_RESOURCES, "alertmanager": ALERTMANAGER_RESOURCES,
-                       "kube-state-metrics": KUBE_STATE_METRICS_RESOURCES},
+                       "kube-state-metrics": KUBE_STATE_METRICS_RESOURCES, "config-reloader": CONFIG_RELOADER_RESOURCES},
             rules=rule_files(
                 pending_pods_for=settings.alerts.pending_pods_for, at_max_for=settings.alerts.at_max_for,
                 metric_unavailable_for=settings.alerts.metric_unavailable_for,

@@ -6,9 +6,10 @@ import pytest
 
 from eks_scaling.controller_footprints import system_controllers
 from eks_scaling.versions import DEMO_IMAGES
-from tests.synth import CONFIGS
+from tests.synth import CONFIGS, chart_values
 from tests.test_pod_placement import demo_pods
 
+HELM = "Custom::AWSCDK-EKS-HelmChart"
 POD_IDENTITY_TAGS = ("aws:RequestTag/eks-cluster-name", "aws:RequestTag/kubernetes-namespace",
                      "aws:RequestTag/kubernetes-service-account")
 
@@ -44,6 +45,44 @@ def test_every_demo_pod_meets_the_rules(synth, name):
 def test_php_apache_requests_memory(default):
     pod = demo_pods(default)["php-apache/php-apache"]
     assert pod["containers"][0]["resources"]["requests"]["memory"]
+
+
+def _prometheus_chart_pods(values: dict) -> dict[str, tuple[dict, list[dict]]]:
+    """Each prometheus chart pod's (pod securityContext, [container securityContext]) from the synthesized
+    values merged over the chart defaults the app relies on (prometheus-29.27.0, alertmanager-1.42.0,
+    kube-state-metrics-8.4.0, prometheus-node-exporter-4.56.1 values.yaml)."""
+    ksm_pod = {"runAsNonRoot": True, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
+    ksm_container = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                     "capabilities": {"drop": ["ALL"]}}
+    return {
+        "server": (values["server"].get("securityContext", {}),
+                   [values["server"].get("containerSecurityContext", {}),
+                    values.get("configmapReload", {}).get("prometheus", {}).get("containerSecurityContext", {})]),
+        "alertmanager": ({**values["alertmanager"].get("securityContext", {}),
+                          **values["alertmanager"].get("podSecurityContext", {})},
+                         [values["alertmanager"].get("securityContext", {})]),
+        "kube-state-metrics": ({**ksm_pod, **values["kube-state-metrics"].get("securityContext", {})},
+                               [{**ksm_container, **values["kube-state-metrics"].get("containerSecurityContext", {})}]),
+        "node-exporter": (values.get("prometheus-node-exporter", {}).get("securityContext", {}),
+                          [values.get("prometheus-node-exporter", {}).get("containerSecurityContext", {})]),
+    }
+
+
+def test_prometheus_chart_pods_are_restricted(default):
+    """Issue 19, item 13: no escalation, no capabilities, RuntimeDefault seccomp, non-root, read-only root
+    filesystems, requests for the config reloader, and no token where the API is not used."""
+    (chart,) = [resource for resource in default.nested("prometheus").find_resources(HELM).values()
+                if resource["Properties"]["Chart"] == "prometheus"]
+    values = chart_values(chart)
+    for pod_name, (pod, containers) in _prometheus_chart_pods(values).items():
+        assert pod.get("seccompProfile") == {"type": "RuntimeDefault"}, pod_name
+        assert pod.get("runAsNonRoot") is True or all(c.get("runAsNonRoot") for c in containers), pod_name
+        for container in containers:
+            assert container.get("allowPrivilegeEscalation") is False, pod_name
+            assert container.get("capabilities", {}).get("drop") == ["ALL"], pod_name
+            assert container.get("readOnlyRootFilesystem") is True, pod_name
+    assert values["configmapReload"]["prometheus"]["resources"]["requests"].keys() == {"cpu", "memory"}
+    assert values["alertmanager"]["automountServiceAccountToken"] is False
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))

@@ -79,8 +79,9 @@ def test_requests_beyond_the_nodes_are_rejected_with_the_numbers():
         'invalid settings systemNodeMinSize=2, systemNodeInstanceTypes=["m5.large"]: the controllers do not fit '
         "2 system nodes (")
     # 2 x 1500m (Karpenter) + CoreDNS 200m + metrics-server 200m + KEDA 300m + EBS CSI controller 120m
-    # + Prometheus server 200m, Alertmanager 10m, kube-state-metrics 10m and 2 x 100m adapter.
-    assert "they request 4240m, " in message and "karpenter 2x1500m/1024Mi" in message
+    # + Prometheus server 200m and its config reloader 10m, Alertmanager 10m, kube-state-metrics 10m and
+    # 2 x 100m adapter.
+    assert "they request 4250m, " in message and "karpenter 2x1500m/1024Mi" in message
     assert "leaves 1775m, 6783Mi and 24 pods per node" in message
     assert "\n" not in message
 
@@ -121,6 +122,8 @@ CHART_PLACES = {
                                ("prometheus-pushgateway", "resources"), (1, 0, 0)),
     "prometheus-adapter": ("prometheus-adapter", ("replicas",), ("resources",), (1, 0, 0)),
 }
+# Containers beside the main one in the same pod, whose requests the pod's footprint adds.
+SIDECARS = {"prometheus-server": [("configmapReload", "prometheus", "resources")]}
 # Deployed by EKS add-ons, not charts: their numbers are the add-ons' defaults.
 ADD_ONS = {"coredns", "ebs-csi-controller"}
 
@@ -150,5 +153,10 @@ def test_footprints_agree_with_the_synthesized_charts(synth, name):
         requests = _get(values, resources_at + ("requests",))
         replicas = _get(values, replicas_at)
         assert footprint.replicas == (defaults[0] if replicas is None else replicas), controller
-        assert (footprint.cpu_millicores, footprint.memory_mib) == (defaults[1:] if requests is None else (
-            cpu_millicores(str(requests.get("cpu", "0"))), memory_mib(str(requests.get("memory", "0Mi"))))), controller
+        expected = defaults[1:] if requests is None else (
+            cpu_millicores(str(requests.get("cpu", "0"))), memory_mib(str(requests.get("memory", "0Mi"))))
+        for sidecar in SIDECARS.get(controller, []):
+            extra = _get(values, sidecar + ("requests",)) or {}
+            expected = (expected[0] + cpu_millicores(str(extra.get("cpu", "0"))),
+                        expected[1] + memory_mib(str(extra.get("memory", "0Mi"))))
+        assert (footprint.cpu_millicores, footprint.memory_mib) == expected, controller
