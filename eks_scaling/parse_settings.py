@@ -182,5 +182,6 @@ def _build(v: dict[str, Any]) -> AppConfig:
         ),
         load_generators=v["loadGenerators"],
         log_retention_days=v["logRetentionDays"],
+        retain_control_plane_logs=v["retainControlPlaneLogs"],
         acknowledged_warnings=v["acknowledgedWarnings"],
     )

@@ -31,6 +31,7 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "natGateways": bounds.NAT_GATEWAYS,  # narrowed to the zones used, in parse_config
     "vpcFlowLogs": boolean,
     "logRetentionDays": bounds.LOG_RETENTION_DAYS,
+    "retainControlPlaneLogs": boolean,
     "availabilityZones": availability_zones,
     "systemNodeInstanceTypes": node_group_instance_types,
     "systemNodeMinSize": bounds.SYSTEM_NODES,
@@ -102,6 +103,7 @@ DEFAULTS: dict[str, Any] = {
     "natGateways": 1,
     "vpcFlowLogs": True,
     "logRetentionDays": 90,
+    "retainControlPlaneLogs": False,
     "availabilityZones": [],
     "systemNodeInstanceTypes": ["m5.large"],
     "systemNodeMinSize": 2,

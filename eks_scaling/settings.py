@@ -135,6 +135,7 @@ class AppConfig:
     prometheus: PrometheusConfig
     load_generators: bool
     log_retention_days: int
+    retain_control_plane_logs: bool  # keep the control-plane log group and the logs key after teardown
     acknowledged_warnings: tuple[str, ...]
 
     @property

@@ -6,14 +6,14 @@ import hashlib
 import importlib
 from typing import Callable
 
-from aws_cdk import Annotations, CfnOutput, Duration, Environment, NestedStack, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Aspects, CfnOutput, Duration, Environment, NestedStack, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.encrypted_logs import EncryptedLogs
+from cdk_constructs.encrypted_logs import EncryptedLogs, EncryptEveryLogGroup
 from eks_scaling.manifests import load_manifest
 from cdk_constructs.node_group import ManagedNodeGroup
 from eks_scaling.placement import Placement
@@ -86,7 +86,9 @@ class EksScalingStack(Stack):
         self.versions = MATRIX[config.cluster.kubernetes_version]
         self._warn_caveats(self.versions)
 
-        self.logs = EncryptedLogs(self, "Logs", retention_days=config.log_retention_days)
+        self.logs = EncryptedLogs(self, "Logs", retention_days=config.log_retention_days,
+                                  retain_key=config.retain_control_plane_logs)
+        Aspects.of(self).add(EncryptEveryLogGroup(self.logs))
         self.vpc = self._vpc()
         self.cluster = self._cluster()
         self.system_nodegroup = self._system_nodegroup()
@@ -272,7 +274,8 @@ class EksScalingStack(Stack):
                                       f"acknowledgedWarnings names {OPEN_ENDPOINT_WARNING}")
         if settings.logging:
             # EKS writes to this group when it exists: created first, it gets the key and the retention.
-            cluster.node.add_dependency(self.logs.log_group("ControlPlaneLogs", name=f"/aws/eks/{settings.name}/cluster"))
+            cluster.node.add_dependency(self.logs.log_group("ControlPlaneLogs", name=f"/aws/eks/{settings.name}/cluster",
+                                                            retain=self.config.retain_control_plane_logs))
         admin = eks.AccessPolicy.from_access_policy_name(
             "AmazonEKSClusterAdminPolicy", access_scope_type=eks.AccessScopeType.CLUSTER,
         )

@@ -60,7 +60,11 @@ class PipelineStack(Stack):
             synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS,
                                       primary_output_directory="cdk.out"),
             code_build_defaults=pipelines.CodeBuildOptions(
-                build_environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0)),
+                build_environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
+                # Every project (synth, self-mutation, assets, verify) logs to one encrypted group with a
+                # retention, not to CodeBuild's default /aws/codebuild/<project> (no key, never expires).
+                logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(
+                    log_group=self.logs.log_group("CodeBuildLogs")))),
         )
         self.stages = [EksScalingStage(self, stage.name, stage=stage, verifier_account=pipeline.account)
                        for stage in pipeline.stages]

@@ -54,6 +54,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "enableKeda": "false",
         "vpcFlowLogs": "false",
         "logRetentionDays": "30",
+        # A production-like stage keeps its audit log (and the key that reads it) after teardown.
+        "retainControlPlaneLogs": "true",
     },
     "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",

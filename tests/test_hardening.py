@@ -42,6 +42,54 @@ def test_logs_key_serves_only_this_accounts_log_groups(default):
     assert "kms:EncryptionContext:aws:logs:arn" in logs_statement["Condition"]["ArnLike"]
 
 
+def _log_groups_and_functions(templates) -> tuple[list[dict], list[tuple[str, dict, dict]]]:
+    groups, functions = [], []
+    for template in templates:
+        resources = template.get("Resources", {})
+        groups += [resource for resource in resources.values() if resource["Type"] == "AWS::Logs::LogGroup"]
+        functions += [(key, resource, resources) for key, resource in resources.items()
+                      if resource["Type"] == "AWS::Lambda::Function"]
+    return groups, functions
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_log_group_is_encrypted_with_the_retention_and_every_function_logs_to_one(synth, name):
+    """Issue 19, item 14: the CDK-managed groups of the provider Lambdas included (no key, 731 days, kept
+    after teardown at aws-cdk-lib's defaults), and the handlers that would log to a group Lambda creates."""
+    result = synth(name)
+    groups, functions = _log_groups_and_functions(result.template_files().values())
+    assert len(groups) >= len(functions) > 0
+    for group in groups:
+        assert group["Properties"].get("KmsKeyId"), group
+        assert group["Properties"]["RetentionInDays"] == result.stack.config.log_retention_days
+    for key, function, resources in functions:
+        managed = [group for group in resources.values() if group["Type"] == "AWS::Logs::LogGroup"
+                   and group["Properties"].get("LogGroupName") == {"Fn::Join": ["", ["/aws/lambda/", {"Ref": key}]]}]
+        assert managed or function["Properties"].get("LoggingConfig", {}).get("LogGroup"), f"{key} logs to no group of ours"
+
+
+def test_the_pipeline_logs_to_encrypted_groups(pipeline_stack):
+    template = assertions.Template.from_stack(pipeline_stack).to_json()
+    groups = {key: resource for key, resource in template["Resources"].items() if resource["Type"] == "AWS::Logs::LogGroup"}
+    assert groups and all(group["Properties"].get("KmsKeyId") for group in groups.values())
+    projects = [resource["Properties"] for resource in template["Resources"].values()
+                if resource["Type"] == "AWS::CodeBuild::Project"]
+    assert len(projects) >= 5  # synth, self-mutation, assets, two Verify steps
+    for project in projects:
+        logs = project["LogsConfig"]["CloudWatchLogs"]
+        assert logs["Status"] == "ENABLED" and logs["GroupName"]["Ref"] in groups
+
+
+def test_the_control_plane_log_and_its_key_are_kept_when_asked(default, synth):
+    for result, policy in ((default, "Delete"), (synth("k8s-1.34-env-private"), "Retain")):
+        template = result.template.to_json()["Resources"]
+        (group,) = [resource for resource in template.values() if resource["Type"] == "AWS::Logs::LogGroup"
+                    and resource["Properties"].get("LogGroupName") == "/aws/eks/eks-scaling/cluster"]
+        (key,) = [resource for resource in template.values() if resource["Type"] == "AWS::KMS::Key"
+                  and resource["Properties"]["Description"] == "Encrypts the cluster's CloudWatch log groups"]
+        assert (group["DeletionPolicy"], key["DeletionPolicy"]) == (policy, policy)
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_every_node_requires_imdsv2(synth, name):
     templates = synth(name).template_files().values()

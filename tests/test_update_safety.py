@@ -45,6 +45,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "natGateways": {"natGateways": "2"},
     "vpcFlowLogs": {"vpcFlowLogs": "false"},
     "logRetentionDays": {"logRetentionDays": "30"},
+    "retainControlPlaneLogs": {"retainControlPlaneLogs": "true"},
     "availabilityZones": {"availabilityZones": "eu-west-1a,eu-west-1c"},
     "systemNodeInstanceTypes": {"systemNodeInstanceTypes": "m5.xlarge"},
     "systemNodeMinSize": {"systemNodeMinSize": "3"},
