@@ -16,11 +16,13 @@ setup: $(VENV)/.installed node_modules/.installed
 	'npm config set ignore-scripts false && rm -rf node_modules' and make again"; exit 1; }
 
 # A venv without pip (Debian/Ubuntu without python3-venv) is recreated, not taken for a finished one.
-$(VENV)/.installed: requirements.txt requirements-plan.txt requirements-dev.txt
+# From the hashed lock (requirements-dev.lock: every package of requirements-dev.txt and its dependencies,
+# pinned with their sha256; regenerate it as docs/testing.md says after changing a requirements file).
+$(VENV)/.installed: requirements.txt requirements-plan.txt requirements-dev.txt requirements-dev.lock
 	@echo "setup: installing the Python packages into $(VENV) (about a minute on a fresh clone)"
 	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' could not create \
 	$(VENV): install the venv module (Debian/Ubuntu: sudo apt install python3-venv) and make again"; exit 1; }
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

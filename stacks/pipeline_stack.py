@@ -19,8 +19,11 @@ from stacks.nag import acknowledge_known_findings
 from eks_scaling.pipeline_config import PipelineConfig, StageConfig
 from eks_scaling.versions import CDK_ASSETS_VERSION
 
-# The README's own commands: `make test` and `make synth` set up .venv and node_modules themselves.
-SYNTH_COMMANDS = ["make test", "make synth"]
+# Set-up from pins it verifies (.venv from the hashed requirements-dev.lock, node_modules from
+# package-lock.json, then the Node binary against its pinned integrity), the registries' advisories, then
+# the README's own commands.
+SYNTH_COMMANDS = ["make setup", ".venv/bin/python -m scripts.check_node", "npm audit --audit-level=high",
+                  ".venv/bin/python -m scripts.audit_python", "make test", "make synth"]
 # Self-mutation and asset publishing use the CLI that package.json pins, not the newest one.
 CDK_CLI_VERSION = json.loads((Path(__file__).resolve().parent.parent / "package.json").read_text())[
     "devDependencies"]["aws-cdk"]

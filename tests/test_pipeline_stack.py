@@ -60,9 +60,11 @@ def test_source_is_the_configured_connection(template):
 
 
 def test_synth_runs_the_tests_then_synth_as_the_readme_does(template):
+    """After a set-up it verifies and the dependency audits (issue 19, item 15)."""
     commands = [spec["phases"]["build"]["commands"] for spec in _buildspecs(template).values()
                 if "make synth" in spec["phases"]["build"]["commands"]]
-    assert commands == [["make test", "make synth"]]
+    assert commands == [["make setup", ".venv/bin/python -m scripts.check_node", "npm audit --audit-level=high",
+                         ".venv/bin/python -m scripts.audit_python", "make test", "make synth"]]
 
 
 def test_pipeline_mutates_itself_with_the_pinned_cli(template):

@@ -16,8 +16,8 @@ from tests.fakes import executable
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make")
-SETUP_INPUTS = ["Makefile", "requirements.txt", "requirements-plan.txt", "requirements-dev.txt", "package.json",
-                "package-lock.json"]
+SETUP_INPUTS = ["Makefile", "requirements.txt", "requirements-plan.txt", "requirements-dev.txt",
+                "requirements-dev.lock", "package.json", "package-lock.json"]
 
 
 @pytest.fixture
