@@ -65,14 +65,17 @@ ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
     (r"/EbsCsiDriver/Role/Resource$", "IAM4",
      "AmazonEBSCSIDriverPolicy is the policy AWS documents and maintains for the EBS CSI driver"),
     (r"/EbsVolumesGone/Handler/ServiceRole/Resource$", "IAM4",
-     "the teardown wait's Lambda: AWSLambdaBasicExecutionRole, for its own log stream only"),
+     "the teardown wait's Lambda: AWSLambdaBasicExecutionRole, which allows writing to any log group of the "
+     "account (the function writes only to its own, encrypted group)"),
     (r"/EbsVolumesGone/Handler/ServiceRole/DefaultPolicy/Resource$", "IAM5",
      "ec2:DescribeVolumes supports no resource-level permissions; read-only, to find this cluster's volumes"),
     # CDK Pipelines internals
     (r"/Pipeline/Assets/FileRole/DefaultPolicy/Resource$", "IAM5",
-     "CDK Pipelines' asset publishing role: its CodeBuild builds, logs and the pipeline's artifacts"),
+     "CDK Pipelines' asset publishing role: CodeBuild log groups and report groups by CDK's wildcard suffix, "
+     "the pipeline's artifact objects; its builds only of the asset project (narrowed in pipeline_stack.py)"),
     (r"/Pipeline/Pipeline/Role/DefaultPolicy/Resource$", "IAM5",
-     "the CodePipeline role: artifact objects, and the cross-region replication keys CDK creates"),
+     "the CodePipeline role: artifact objects, and KMS use on * for the cross-region replication keys CDK "
+     "creates in its support stacks, whose ARNs the pipeline stack does not know"),
     (r"/Pipeline/Pipeline/Build/Synth/CdkBuildProject/Role/DefaultPolicy/Resource$", "IAM5", _CDK_PIPELINES),
     (r"/Pipeline/Pipeline/Source/[^/]+/CodePipelineActionRole/DefaultPolicy/Resource$", "IAM5", _CDK_PIPELINES),
     (r"/EksScalingPipeline/VerifyRole-[^/]+/DefaultPolicy/Resource$", "IAM5",
@@ -84,8 +87,10 @@ ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
     (r"/Pipeline/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource$", "IAM5",
      _CDK_PIPELINES + "; self-mutation also assumes the CDK bootstrap roles (role/*) and reads stacks"),
     (r"/Pipeline/Pipeline/ArtifactsBucket/Resource$|/CrossRegionCodePipelineReplicationBucket/Resource$", "S1",
-     "pipeline artifact buckets hold transient build artifacts, encrypted and TLS-only; access is audited "
-     "through CloudTrail rather than S3 server access logs"),
+     "pipeline artifact buckets hold transient build artifacts, encrypted with the pipeline's KMS key and "
+     "TLS-only, written and read only by the pipeline's roles; there is no object-level access log: CloudTrail "
+     "records the bucket's management events, object reads and writes only if the account's trail records S3 "
+     "data events, which the app does not set up (docs/compliance.md)"),
 ]
 
 

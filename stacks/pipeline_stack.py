@@ -79,8 +79,22 @@ class PipelineStack(Stack):
             )
         self.pipeline.build_pipeline()
         self._grant_use_connection(pipeline.connection_arn)
+        self._narrow_asset_builds()
         if self.verify_network:
             self._narrow_vpc_policies()
+
+    def _narrow_asset_builds(self) -> None:
+        """The asset publishing role starts, watches and stops only the asset projects, not every project of
+        the account as aws-cdk-lib grants (pipelines/lib/codepipeline/codepipeline.ts, the assets role)."""
+        assets = self.pipeline.node.find_child("Assets")
+        projects = [child.attr_arn for child in assets.node.find_all() if isinstance(child, codebuild.CfnProject)]
+        (policy,) = [child for child in assets.node.find_all()
+                     if isinstance(child, iam.CfnPolicy) and child.node.path.endswith("/FileRole/DefaultPolicy/Resource")]
+        statements = self.resolve(policy.policy_document)["Statement"]
+        policy.add_property_override("PolicyDocument.Statement", [
+            {**statement, "Resource": projects} if statement["Resource"] == "*"
+            and all(action.startswith("codebuild:") for action in statement["Action"]) else statement
+            for statement in statements])
 
     def _narrow_vpc_policies(self) -> None:
         """aws-cdk-lib gives a CodeBuild project in a VPC ec2:Create/DeleteNetworkInterface on "*"
