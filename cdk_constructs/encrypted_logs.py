@@ -64,6 +64,7 @@ class EncryptEveryLogGroup:
             node.apply_removal_policy(RemovalPolicy.DESTROY)  # the key is deleted with the stack
         elif (isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::Lambda::Function"
               and node.node.scope.node.try_find_child("LogGroup") is None):
-            digest = hashlib.sha256(node.node.path.encode()).hexdigest()[:8]
-            group = self._logs.log_group(f"Function{digest}")
-            node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)
+            construct_id = f"Function{hashlib.sha256(node.node.path.encode()).hexdigest()[:8]}"
+            if self._logs.node.try_find_child(construct_id) is None:  # aspects may visit a node again
+                group = self._logs.log_group(construct_id)
+                node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)

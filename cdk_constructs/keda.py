@@ -6,6 +6,9 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
+from cdk_constructs.prometheus import KEDA_NAMESPACE
+from cdk_constructs.prometheus import NAMESPACE as PROMETHEUS_NAMESPACE
+from eks_scaling.manifests import load_manifest
 from eks_scaling.placement import Placement
 
 REPOSITORY = "https://kedacore.github.io/charts"
@@ -28,7 +31,7 @@ class Keda(Construct):
         self.chart = eks.HelmChart(
             self, "Chart",
             cluster=cluster, chart="keda", repository=REPOSITORY, version=chart_version,
-            release="keda", namespace="keda", wait=True, timeout=Duration.minutes(10),
+            release="keda", namespace=KEDA_NAMESPACE, wait=True, timeout=Duration.minutes(10),
             # Operator, metrics API server and admission webhooks all read the top-level nodeSelector and
             # tolerations (kedacore/charts v2.20.2, keda/templates/*/deployment.yaml).
             values={
@@ -40,3 +43,9 @@ class Keda(Construct):
                 **LEAST_PRIVILEGE,
             },
         )
+        # Ingress denied but for the flows KEDA needs, once the chart has created the namespace.
+        self.network_policies = eks.KubernetesManifest(
+            self, "NetworkPolicies", cluster=cluster,
+            manifest=load_manifest("keda-network-policies", namespace=KEDA_NAMESPACE,
+                                   prometheusNamespace=PROMETHEUS_NAMESPACE))
+        self.network_policies.node.add_dependency(self.chart)

@@ -15,6 +15,8 @@ from eks_scaling.scaler_metrics import KUBE_STATE_METRICS_VALUES, TLS_SCRAPE_ANN
 
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"
 NAMESPACE = "prometheus"
+# KEDA's namespace (cdk_constructs/keda.py), whose trigger queries the server.
+KEDA_NAMESPACE = "keda"
 RELEASE = "prometheus"
 # The chart's server Service, "<release>-server", on port 80.
 SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
@@ -61,6 +63,11 @@ class Prometheus(Construct):
         # Volumes are provisioned and, on teardown, deleted by the driver: it (and the step that waits for
         # the deletions) must outlive them.
         self.storage.node.add_dependency(csi_driver)
+        # Ingress denied but for the flows each scaler needs, once the namespace exists.
+        self.network_policies = eks.KubernetesManifest(
+            self, "NetworkPolicies", cluster=cluster,
+            manifest=load_manifest("prometheus-network-policies", namespace=NAMESPACE, kedaNamespace=KEDA_NAMESPACE))
+        self.network_policies.node.add_dependency(self.storage)
         pods = placement.pod_fields()
         self.chart = eks.HelmChart(
             self, "Chart",

@@ -91,7 +91,10 @@ class EksScalingStack(Stack):
         Aspects.of(self).add(EncryptEveryLogGroup(self.logs))
         self.vpc = self._vpc()
         self.cluster = self._cluster()
+        self.network_policy_support = self._network_policy_support()
         self.system_nodegroup = self._system_nodegroup()
+        # Nodes join with the CNI's network policy agent already configured.
+        self.system_nodegroup.node.add_dependency(self.network_policy_support)
 
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
@@ -283,6 +286,16 @@ class EksScalingStack(Stack):
             # Id from the ARN, so reordering the list does not replace access entries.
             cluster.grant_access(f"Admin{hashlib.sha256(arn.encode()).hexdigest()[:8]}", arn, [admin])
         return cluster
+
+    def _network_policy_support(self) -> eks.Addon:
+        """The vpc-cni add-on with its network policy agent on, so that NetworkPolicies are enforced
+        (EKS user guide, "Restrict Pod network traffic with Kubernetes network policies": configuration
+        value enableNetworkPolicy). It replaces the self-managed CNI EKS installs at creation, whose
+        settings are the defaults (ResolveConflicts OVERWRITE)."""
+        addon = eks.Addon(self, "VpcCni", cluster=self.cluster, addon_name="vpc-cni",
+                          configuration_values={"enableNetworkPolicy": "true"})
+        addon.node.default_child.add_property_override("ResolveConflicts", "OVERWRITE")
+        return addon
 
     def _system_nodegroup(self) -> eks.Nodegroup:
         nodes = self.config.system_nodes

@@ -35,8 +35,9 @@ CHART_POD_VALUES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 # EKS add-ons the app creates: the configuration block of their controller Deployment, or None for a
-# DaemonSet-only add-on that tolerates every taint (eks-pod-identity-agent; eks_scaling/placements.py).
-ADDON_CONTROLLERS = {"aws-ebs-csi-driver": "controller", "eks-pod-identity-agent": None}
+# DaemonSet-only add-on that tolerates every taint (eks-pod-identity-agent; eks_scaling/placements.py; vpc-cni's
+# aws-node, which tolerates every taint, as eks_scaling/placements.py notes).
+ADDON_CONTROLLERS = {"aws-ebs-csi-driver": "controller", "eks-pod-identity-agent": None, "vpc-cni": None}
 
 
 @dataclass(frozen=True)
