@@ -15,12 +15,13 @@ from constructs import Construct, IConstruct
 class EncryptedLogs(Construct):
     """`retain_key`: keep the key when the stack is deleted, so that retained log groups stay readable."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, retention_days: int, retain_key: bool = False) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, retention_days: int, retain_key: bool = False,
+                 description: str = "Encrypts the cluster's CloudWatch log groups") -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.retention_days = retention_days
         self.key = kms.Key(
-            self, "Key", enable_key_rotation=True, description="Encrypts the cluster's CloudWatch log groups",
+            self, "Key", enable_key_rotation=True, description=description,
             removal_policy=RemovalPolicy.RETAIN if retain_key else RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )

@@ -41,7 +41,8 @@ class EksScalingStage(Stage):
 class PipelineStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, pipeline: PipelineConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, description="Delivery pipeline of the EKS scaling app", **kwargs)
-        self.logs = EncryptedLogs(self, "Logs", retention_days=pipeline.log_retention_days)
+        self.logs = EncryptedLogs(self, "Logs", retention_days=pipeline.log_retention_days,
+                                  description="Encrypts the pipeline's CloudWatch log groups")
         # The Verify steps reach the stages' endpoints from the operator's Elastic IP.
         self.verify_network = FixedEgressNetwork(
             self, "VerifyNetwork", eip_allocation_id=pipeline.verify_egress.allocation_id,
