@@ -22,7 +22,7 @@ CLI_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 FRAMEWORK_PREFIXES = ("@", "aws:cdk:", "aws-cdk:")
 # A lookup's cached answer: `<provider>:<prop>=<value>[:<prop>=<value>...]`, as aws-cdk-lib
 # core/lib/context-provider.js getKey() writes it (availability-zones:account=123456789012:region=eu-west-1).
-_LOOKUP_KEY = re.compile(r"[a-z][a-z0-9-]*(:[A-Za-z][A-Za-z0-9_.]*=[^:]*(\$:[^:]*)*)+", re.ASCII)
+_LOOKUP_KEY = re.compile(r"[a-z][a-z0-9-]*(:[A-Za-z][A-Za-z0-9_.-]*=[^:]*(\$:[^:]*)*)+", re.ASCII)
 
 
 class CdkJsonError(ValueError):

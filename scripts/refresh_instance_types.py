@@ -31,8 +31,8 @@ PRICES = ("pkg/providers/pricing/zz_generated.pricing_aws.go", "pkg/providers/pr
 ARCHITECTURES = {"amd64": "x86_64", "arm64": "arm64"}
 
 _ENTRY = re.compile(r'^\t"([a-z0-9.-]+)": \{\n(.*?)^\t\},?$', re.MULTILINE | re.DOTALL)
-_FIELD = re.compile(r"(\w+):\s+\"?([\w.-]*)\"?,")
-_CARD = re.compile(r"MaximumNetworkInterfaces:\s+(\d+),\s+NetworkCardIndex:\s+(\d+),")
+_FIELD = re.compile(r"(\w+):\s+\"?([\w.-]*)\"?,", re.ASCII)
+_CARD = re.compile(r"MaximumNetworkInterfaces:\s+(\d+),\s+NetworkCardIndex:\s+(\d+),", re.ASCII)
 _PRICE = re.compile(r'"([a-z0-9.-]+)": ([0-9.]+)')
 _DATE = re.compile(r'StaticListLastUpdateTime = "([0-9-]+)"|generated at ([0-9-]+)T')
 

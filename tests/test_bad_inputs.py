@@ -4,7 +4,9 @@ silent acceptance (each entry point must refuse). In-process wherever that shows
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import os
 import shutil
 import sys
@@ -227,6 +229,7 @@ def test_every_cause_has_five_cases_and_every_entry_point_is_covered():
     "@aws-cdk/core:enableStackNameDuplicates", "aws:cdk:enable-path-metadata", "aws:cdk:bundling-stacks",
     "aws-cdk:enableDiffNoFail", "availability-zones:account=111122223333:region=eu-west-1",
     "ssm:account=111122223333:parameterName=/a/b$:c:region=eu-west-1", "acknowledged-issue-numbers", "cli-telemetry",
+    "ami:account=111122223333:filters.image-type.0=machine:filters.name.0=al2023-*:region=eu-west-1",
 ])
 def test_cdk_framework_keys_still_pass(key):
     assert is_framework_key(key)
@@ -256,3 +259,34 @@ def test_the_pinned_cli_s_options_are_read():
     assert (synth["c"].name, synth["c"].type, synth["q"].name, synth["app"].takes_value) == (
         "context", "array", "quiet", True)
     assert "require-approval" in options("deploy") and "require-approval" not in synth
+
+
+SOURCE_FOLDERS = ("eks_scaling", "cdk_constructs", "stacks", "planner", "scripts", "benchmarks")
+_CLASSES = re.compile(r"\\[dwsDWS]")
+
+
+def _pattern_calls():
+    """(file:line, pattern literal, its flags as written) of every regular expression the source compiles or runs."""
+    for path in [ROOT / "app.py", *(path for folder in SOURCE_FOLDERS for path in sorted((ROOT / folder).rglob("*.py")))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = ast.unparse(node.func)
+            if name not in ("ascii_pattern", *(f"re.{fn}" for fn in ("compile", "match", "fullmatch", "search",
+                                                                      "findall", "finditer", "sub", "split"))):
+                continue
+            literal = node.args[0]
+            if isinstance(literal, ast.JoinedStr) or not isinstance(literal, ast.Constant):
+                continue  # built from parts, each checked where it is written
+            flags = " ".join(ast.unparse(arg) for arg in [*node.args[1:], *(k.value for k in node.keywords)])
+            yield f"{path.relative_to(ROOT)}:{node.lineno}", literal.value, ("ASCII" if name == "ascii_pattern" else "") + flags
+
+
+def test_every_pattern_is_ascii_and_matched_in_full():
+    """The class of issue 19's first cause: \\d, \\w and \\s take any script's digits, letters and spaces unless
+    the pattern is ASCII, and a trailing $ lets a newline through; checks use fullmatch (typed_text.full_match)."""
+    found = list(_pattern_calls())
+    assert len(found) > 20
+    unicode_classes = [where for where, pattern, flags in found if _CLASSES.search(pattern) and "ASCII" not in flags]
+    dollar_anchored = [where for where, pattern, flags in found if pattern.endswith("$") and "MULTILINE" not in flags]
+    assert (unicode_classes, dollar_anchored) == ([], [])

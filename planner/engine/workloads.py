@@ -124,7 +124,7 @@ def behavior(spec: dict | None) -> Behavior | None:
 
 def _rate_window(query: str) -> float:
     """The [window] of the one rate() in a PromQL query, in seconds."""
-    (window,) = re.findall(r"rate\(.*\[(\w+)\]\)", query)
+    (window,) = re.findall(r"rate\(.*\[(\w+)\]\)", query, re.ASCII)
     return duration_seconds(window)
 
 
