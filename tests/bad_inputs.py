@@ -56,6 +56,7 @@ TYPED_TEXT = [
     Case(1, "synth", _pipeline(account=ARABIC_ACCOUNT), "invalid setting pipeline.account="),
     Case(1, "planner", ["--hours", FULLWIDTH], "--hours takes a number, got '１２'"),
     Case(1, "planner", ["--latency", "ca-node-ready=٩٠s"], "is not a duration"),
+    Case(1, "planner", ["--seed", "٧"], "argument --seed: expected a whole number, got '٧'"),
     Case(1, "planner", ["--csv", "{file}", "", "time_s,inflate\n0,١٠\n"], "inflate is not a number: '١٠'"),
     Case(1, "planner", ["--replay", "{url}", "--from", "١٧٠٠٠٠٠٠٠٠", "--to", "1700003600"],
          "--from '١٧٠٠٠٠٠٠٠٠': expected an RFC 3339 time"),

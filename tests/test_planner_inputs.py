@@ -44,7 +44,7 @@ def one_line_error(capsys, argv: list[str]) -> str:
     (["--step", "15"], "--step 15 does not divide Cluster Autoscaler's scan period (10 s)"),
     (["--step", "7"], "--step 7 does not divide the HPA's sync period (15 s)"),
     (["--step", "3"], "--step 3 does not divide Cluster Autoscaler's scan period (10 s)"),
-    (["--seed", "x"], "argument --seed: invalid int value: 'x' (see python -m planner --help)"),
+    (["--seed", "x"], "argument --seed: expected a whole number, got 'x' (see python -m planner --help)"),
     (["--scenario", "weekly"], "argument --scenario: invalid choice: 'weekly'"),
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     (["-c", "nodeAutoscalr=both"], "unknown setting nodeAutoscalr (did you mean nodeAutoscaler?)"),

@@ -32,6 +32,7 @@ from eks_scaling import cdk_json
 from eks_scaling.settings import AppConfig
 from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.typed_text import ascii_int
 
 
 
@@ -39,6 +40,14 @@ from eks_scaling.parse_settings import parse_config
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, like every other bad input, instead of usage and message
         raise InputError(f"{message} (see python -m planner --help)")
+
+
+def _seed(text: str) -> int:
+    """A whole number in ASCII digits (int() would take '١' or '1_0')."""
+    try:
+        return ascii_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--latency-range", action="store_true",
                         help="plan every run with the optimistic, typical and pessimistic latencies; mark "
                              "conclusions that change within that range")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the latency jitter (default 1)")
+    parser.add_argument("--seed", type=_seed, default=1, help="seed of the latency jitter (default 1)")
     parser.add_argument("--prices", type=Path, metavar="FILE",
                         help='JSON of on-demand USD/hour per instance type, e.g. {"m5.large": 0.096}')
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
