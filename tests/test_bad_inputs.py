@@ -34,11 +34,18 @@ NODE_PATH = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}" 
 IDENTITY = '{"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/dev", "UserId": "X"}'
 
 
-@pytest.fixture
-def server():
+@pytest.fixture(scope="module")
+def shared_server():
     fake = FakeServer()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def server(shared_server):
+    """One server for the module (a server per row would cost its start and stop), answering `{}` by default."""
+    shared_server.answer = lambda path, query: http({})
+    return shared_server
 
 
 @pytest.fixture
