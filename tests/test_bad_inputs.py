@@ -297,3 +297,14 @@ def test_every_pattern_is_ascii_and_matched_in_full():
     unicode_classes = [where for where, pattern, flags in found if _CLASSES.search(pattern) and "ASCII" not in flags]
     dollar_anchored = [where for where, pattern, flags in found if pattern.endswith("$") and "MULTILINE" not in flags]
     assert (unicode_classes, dollar_anchored) == ([], [])
+
+
+def test_role_names_built_from_settings_fit_iam_at_the_longest_settings():
+    """IAM role names are at most 64 characters (IAM CreateRole): the names the app builds from the cluster
+    name, account and region stay within it at the longest values the settings accept."""
+    from eks_scaling.aws_regions import REGIONS
+    from stacks.eks_scaling_stack import verifier_role_name, verify_step_role_name
+    longest_cluster, longest_region = "c" * 100, max(REGIONS, key=len)
+    names = [verifier_role_name(longest_cluster, longest_region),
+             verify_step_role_name(longest_cluster, "111122223333", longest_region)]
+    assert all(len(name) <= 64 and re.fullmatch(r"[A-Za-z0-9+=,.@_-]+", name, re.ASCII) for name in names), names
