@@ -28,7 +28,7 @@ class AuditError(Exception):
 
 def locked(lock: Path | None = None) -> list[tuple[str, str]]:
     text = (lock or LOCK).read_text()
-    return [tuple(match) for match in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)", text, re.M)]
+    return [tuple(match) for match in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)", text, re.M | re.ASCII)]
 
 
 def _fetch(url: str) -> Any:
