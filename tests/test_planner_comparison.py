@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
@@ -78,3 +79,21 @@ def test_a_single_run_says_why_a_workload_of_the_scenario_is_missing(tmp_path, c
     assert "tester: peak replicas" not in output
     assert ("tester: the scenario asks for 150 replicas, but the app deploys tester only with Cluster Autoscaler "
             "(nodeAutoscaler=cluster-autoscaler or both): not in this plan") in output.splitlines()
+
+
+def test_a_comparison_plans_no_workload_that_no_run_deploys(tmp_path, capsys):
+    """Issue 18 item 1: with Karpenter in both runs, tester (deployed only with Cluster Autoscaler) is in
+    neither, so the baseline column is the single run's plan."""
+    runs = {"settings": config(nodeAutoscaler="karpenter"), "headroom=2": config(nodeAutoscaler="karpenter",
+                                                                                headroom="2")}
+    selection = select(runs, S.chapter())
+    assert "tester" not in names(selection, "settings") | names(selection, "headroom=2")
+    assert selection.stand_ins == {"settings": set(), "headroom=2": set()}
+    assert ("tester: the scenario asks for 150 replicas, but no run deploys it (the app deploys tester only with "
+            "Cluster Autoscaler (nodeAutoscaler=cluster-autoscaler or both)): not planned") in selection.notes
+    common = ["--scenario", "chapter", "-c", "nodeAutoscaler=karpenter", "--quiet", "--no-plot"]
+    assert main([*common, "--out", str(tmp_path / "single")]) == 0
+    assert main([*common, "--out", str(tmp_path / "compared"), "--compare", "headroom=2"]) == 0
+    single, compared = (json.loads((tmp_path / folder / "chapter_settings-nodeAutoscaler-karpenter.json")
+                                   .read_text())["summary"] for folder in ("single", "compared"))
+    assert compared == single

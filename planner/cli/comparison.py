@@ -1,6 +1,8 @@
 """Which workloads each run plans. A comparison plans the same workloads in every run, so its numbers
 differ only by the settings compared; what the settings do not let every run plan is left out of all
-of them. Each choice comes with a note for the output: nothing leaves a plan silently."""
+of them. A run plans what its settings deploy: a node demo stands in on another node autoscaler only
+when some compared run deploys it, and no run plans a workload none of them deploys. Each choice comes
+with a note for the output: nothing leaves a plan silently."""
 
 from __future__ import annotations
 
@@ -45,6 +47,11 @@ def select(runs: dict[str, AppConfig], scenario: Scenario) -> Selection:
         missing = [label for label in runs if name not in deployed[label]]
         if not missing or name == HEADROOM:
             continue  # headroom is part of the settings compared, not a workload to plan in every run
+        if len(missing) == len(runs):  # no run deploys it: a stand-in would plan load no run has
+            if name in asked:
+                selection.notes.append(f"{name}: the scenario asks for {_load(name, asked[name])}, but no run "
+                                       f"deploys it (the app deploys {name} {DEPLOYED_WITH[name]}): not planned")
+            continue
         group = {label: _stand_in_group(runs[label]) for label in missing}
         if name in NODE_DEMO_GROUPS and name in asked and all(group.values()):
             for label in missing:
