@@ -154,3 +154,19 @@ def test_help_runs_without_aws_cdk_lib():
     assert result.returncode == 0 and "--scenario" in result.stdout
     code = "import sys, planner.cli.main, planner.simulation; sys.exit('aws_cdk' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
+
+
+def test_load_steps_are_each_rise_until_the_next_change():
+    scenario = S.Scenario("s", 100.0, {"inflate": [(0.0, 2.0), (10.0, 2.0), (20.0, 1.0), (30.0, 3.0), (40.0, 3.0)]})
+    assert scenario.load_steps("inflate") == [(0.0, 20.0), (30.0, 100.0)]
+
+
+def test_load_steps_of_a_long_profile_take_linear_time():
+    """Issue 18 item 6: one pass, not a copy of the remaining steps per rise (200k rows took 92 s)."""
+    import time
+    rows = 200_000
+    scenario = S.Scenario("long", rows * 5.0, {"inflate": [(i * 5.0, float(i % 2)) for i in range(rows)]})
+    started = time.process_time()
+    rises = scenario.load_steps("inflate")
+    assert time.process_time() - started < 2.0
+    assert len(rises) == rows // 2 and rises[0] == (5.0, 10.0) and rises[-1] == ((rows - 1) * 5.0, rows * 5.0)

@@ -39,10 +39,15 @@ class Scenario:
     def load_steps(self, workload: str) -> list[tuple[float, float]]:
         """(start, end) of each rise of the workload's load or replica count, until its next change."""
         steps = self.steps.get(workload, [])
+        # When each step's value next changes, found from the end: one pass, so a long CSV stays linear.
+        change, changes = self.duration, [0.0] * len(steps)
+        for index in range(len(steps) - 1, -1, -1):
+            if index + 1 < len(steps) and steps[index + 1][1] != steps[index][1]:
+                change = steps[index + 1][0]
+            changes[index] = change
         rises, previous = [], 0.0
-        for index, (start, value) in enumerate(steps):
+        for (start, value), end in zip(steps, changes):
             if value > previous:
-                end = next((t for t, v in steps[index + 1:] if v != value), self.duration)
                 rises.append((start, end))
             previous = value
         return rises
