@@ -103,6 +103,7 @@ class Simulation:
                 replicas = int(self.cursors[state.spec.name].at(0.0))
             cluster.scale_to(state, replicas)
         cluster.schedule()
+        self._settle()
         for state in self.states.values():  # the starting pods are up when the plan starts
             for pod in state.pods:
                 if pod.node is not None:
@@ -113,6 +114,21 @@ class Simulation:
                 self.metrics.prime(state, STARTED_LONG_AGO)
         cluster.ready_events.clear()
         cluster.changes = 0
+
+    def _settle(self) -> None:
+        """Start from a settled cluster: the node autoscalers have launched nodes for the starting pods
+        long before the plan starts, so start-up is not counted as a response to load (pending
+        pod-seconds, time to capacity). Those nodes are billed from the plan's start, as the others."""
+        if self.karpenter:
+            self.karpenter.provision_now(0.0)
+        if self.cluster_autoscaler:
+            self.cluster_autoscaler.provision_now(0.0)
+        settled = len(self.cluster.in_flight)
+        self.cluster.settle(STARTED_LONG_AGO)
+        self.cluster.schedule()
+        if settled:
+            self.cluster.note("start", set(self.states), f"a settled cluster: the {settled} node(s) launched for "
+                                                         "the starting pods are Ready before the plan starts")
 
     def run(self) -> Result:
         """Step from event to event: a tick only where some controller acts, a node or pod turns Ready,

@@ -26,11 +26,12 @@ def test_nothing_is_logged_unless_asked():
 
 def test_hpa_syncs_show_metric_target_tolerance_and_the_replicas_set():
     log = explained({}, S.chapter()).cluster.log
-    scale_up = next(d for d in log.about("php-apache") if d.actor == "HPA" and "1 -> " in d.text)
+    scale_up = next(d for d in log.about("php-apache") if d.actor == "HPA" and "1 -> 4" in d.text)
     assert "Resource metric" in scale_up.text and "against Utilization 50" in scale_up.text
     assert "tolerance down 0.1, up 0.1" in scale_up.text and "no behavior" in scale_up.text
     # The 300 s window holds the scale-down back: the recommendation falls before the replicas do.
-    held = [d for d in log.about("php-apache") if d.actor == "HPA" and "recommends 0" in d.text]
+    held = [d for d in log.about("php-apache") if d.actor == "HPA" and "recommends 0" in d.text
+            and d.time > scale_up.time]
     assert held and held[0].text.endswith("5 -> 5 replicas")
 
 

@@ -332,8 +332,9 @@ def test_the_apps_hpas_have_no_spec_behavior_and_take_the_older_path():
 
 
 def test_the_planner_runs_the_behavior_path_when_behavior_is_set():
-    # The chapter's first step: php-apache at 240 % of a 50 % target asks for 5 replicas. Without
-    # spec.behavior the HPA may only double (1 -> 4 in that sync); with the defaults, + 4 pods (1 -> 5).
+    # The chapter's first step, which metrics-server reports at the 75 s scrape: php-apache at 240 % of a
+    # 50 % target asks for 5 replicas. Without spec.behavior the HPA may only double (1 -> 4 in that sync);
+    # with the defaults, + 4 pods (1 -> 5).
     config = parse_config(with_defaults({"nodeAutoscaler": "none"}))
     plain = workloads(config)
     set_behavior = [dataclasses.replace(spec, autoscaling=dataclasses.replace(
@@ -342,5 +343,5 @@ def test_the_planner_runs_the_behavior_path_when_behavior_is_set():
     for label, specs in (("without", plain), ("with", set_behavior)):
         result = Simulation(config, S.chapter(), record_every=5.0, workload_specs=specs).run()
         times = result.series["time"]
-        first[label] = result.series["php-apache:replicas"][times.index(60.0)]
+        first[label] = result.series["php-apache:replicas"][times.index(75.0)]
     assert first == {"without": 4, "with": 5}

@@ -162,3 +162,16 @@ def test_prices_can_be_overridden():
 def test_nodes_are_recorded_by_type(chapter_both):
     by_type = [values for key, values in chapter_both.series.items() if key.startswith("nodes:type:")]
     assert [sum(counts) for counts in zip(*by_type)] == chapter_both.series["nodes"]
+
+
+@pytest.mark.parametrize("node_autoscaler", ["karpenter", "cluster-autoscaler"])
+def test_a_plan_starts_from_a_settled_cluster(node_autoscaler):
+    """Issue 18 item 2: the starting pods run on nodes launched before the plan starts, so nothing is
+    Pending before the first rise of the load and start-up is not counted as a response to it."""
+    result = run(S.chapter(), nodeAutoscaler=node_autoscaler)
+    times = result.series["time"]
+    assert all(pending == 0 for time, pending in zip(times, result.series["pending"]) if time < 60)
+    for name in ("php-apache", "podinfo", "podinfo-keda"):
+        assert at(result, f"{name}:ready", 0) == at(result, f"{name}:replicas", 0) >= 1
+    group = "karpenter" if node_autoscaler == "karpenter" else "ca"
+    assert at(result, f"nodes:{group}", 0) >= 1

@@ -117,6 +117,14 @@ class Cluster:
         return min(self.launches[0][0] if self.launches else math.inf,
                    self.ready_events[0][0] if self.ready_events else math.inf)
 
+    def settle(self, since: float) -> None:
+        """The nodes launching now have been Ready `since` then: a plan starts from a settled cluster."""
+        for node in self.in_flight:
+            node.ready_at = node.last_pod_event = since
+        self.launches = [(since, tie, node) for _, tie, node in self.launches]
+        heapq.heapify(self.launches)
+        self.advance()
+
     def advance(self) -> None:
         """Nodes that turned Ready and pods that passed their readiness probe by now."""
         while self.launches and self.launches[0][0] <= self.now:

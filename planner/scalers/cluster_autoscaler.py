@@ -55,6 +55,12 @@ class ClusterAutoscaler:
                        and self.cluster.unreserved(state) > 0),
                       key=lambda s: (s.spec.cpu_request, s.spec.memory_request), reverse=True)
 
+    def provision_now(self, now: float) -> None:
+        """Grow the group for the pending pods before the plan starts (its settled start): long enough
+        ago that the scale-down delay after this scale-up has passed."""
+        self._scale_up(now)
+        self.last_scale_up = -math.inf
+
     def _scale_up(self, now: float) -> None:
         cluster = self.cluster
         waiting = self._waiting()

@@ -132,6 +132,10 @@ class Karpenter:
         left = sum(self.cluster.unreserved(state) for state in waiting)
         self.stuck = (left, self.cluster.nodes_removed) if left else None
 
+    def provision_now(self, now: float) -> None:
+        """Launch for every pending pod at once, without a batch window (the plan's settled start)."""
+        self._launch(self._eligible(), now)
+
     def _launch(self, waiting: list[WorkloadState], now: float) -> None:
         cluster = self.cluster
         # Largest pods first (the scheduler's byCPUAndMemoryDescending).

@@ -1,4 +1,4 @@
-"""The metric pipelines: metrics-server's CPU samples for php-apache, and Prometheus scraping each podinfo
+"""The metric pipelines: metrics-server's CPU for php-apache (planner/scalers/metrics_server.py), and Prometheus scraping each podinfo
 pod's `http_requests_total` counter, then `rate(...[window])` over those samples as PromQL computes it,
 per pod for prometheus-adapter (the HPA's Pods metric) and summed for the KEDA query."""
 
@@ -12,6 +12,7 @@ from planner.engine import assumptions as A
 from planner.engine.nodes import Pod, WorkloadState, next_multiple
 from planner.engine.workloads import duration_seconds
 from planner.engine.scenario import Scenario
+from planner.scalers.metrics_server import MetricsServer, cores_per_pod
 
 # An assumption: podinfo counts its probes in http_requests_total. manifests/podinfo.yaml has a readiness
 # and a liveness probe on its http port without periodSeconds, so Kubernetes' default 10 s each.
@@ -48,7 +49,7 @@ def prometheus_rate(samples: Sequence[tuple[float, float]], range_start: float, 
 class MetricsPipeline:
     def __init__(self, scenario: Scenario, step: float) -> None:
         self.scenario, self.step = scenario, step
-        self.cpu_samples: dict[str, tuple[float, float]] = {}  # metrics-server: (time, cores per ready pod)
+        self.metrics_server = MetricsServer()
         # Requests one pod has served while Ready since the workload started, summed step by step: every
         # Ready pod of a workload serves the same share, so one running total gives each pod's counter.
         self.served: dict[str, float] = {}
@@ -61,29 +62,18 @@ class MetricsPipeline:
     def prometheus_up(self, now: float) -> bool:
         return self.scenario.prometheus_up(now)
 
-    def cpu_sample(self, name: str) -> tuple[float, float]:
-        return self.cpu_samples.get(name, (0.0, 0.0))
-
     def true_value(self, state: WorkloadState) -> float:
         """What the autoscaler's metric would read with an instant pipeline: CPU utilization (%) or
         requests per second per Ready pod."""
-        ready = max(state.ready_count, 1)
         if state.spec.autoscaling.kind == "cpu":
-            per_pod = state.load * A.PHP_APACHE_CPU_PER_REQUEST / ready
-            if state.spec.cpu_limit:
-                per_pod = min(per_pod, state.spec.cpu_limit)
-            return 100.0 * per_pod / state.spec.cpu_request
-        return state.load / ready + PROBE_RATE
+            return 100.0 * cores_per_pod(state, max(state.ready_count, 1)) / state.spec.cpu_request
+        return state.load / max(state.ready_count, 1) + PROBE_RATE
 
     def observe(self, state: WorkloadState, now: float) -> None:
         ready = state.ready_count
         name = state.spec.name
-        if name == "php-apache" and now % A.METRICS_SERVER_RESOLUTION < self.step:
-            demand = state.load * A.PHP_APACHE_CPU_PER_REQUEST
-            per_pod = demand / ready if ready else 0.0
-            if state.spec.cpu_limit:
-                per_pod = min(per_pod, state.spec.cpu_limit)
-            self.cpu_samples[name] = (now, per_pod)
+        if state.spec.autoscaling.kind == "cpu":
+            self.metrics_server.observe(state, now, scrape=now % A.METRICS_SERVER_RESOLUTION < self.step)
         if state.spec.autoscaling.rate_window:
             # Requests served since the last observation, at the rate that held since then.
             self.served[name] = self.served.get(name, 0.0) + \
@@ -101,6 +91,8 @@ class MetricsPipeline:
     def prime(self, state: WorkloadState, ready_since: float) -> None:
         """Before the plan starts, its pods have served the starting load since `ready_since`: a window of
         scrapes up to t=0, so the first query sees a steady rate rather than an empty series."""
+        if state.spec.autoscaling.kind == "cpu":
+            self.metrics_server.prime(state)
         if not state.spec.autoscaling.rate_window:
             return
         name, ready = state.spec.name, state.ready_count

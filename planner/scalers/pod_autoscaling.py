@@ -67,7 +67,6 @@ class PodAutoscaling:
 
     def _samples(self, state: WorkloadState, now: float) -> list[PodSample]:
         spec = state.spec
-        sample_time, per_pod_cpu = self.metrics.cpu_sample(spec.name)
         rates = self.metrics.pod_rates(state, now) if spec.autoscaling.kind == "pods" else {}
         samples = []
         request = spec.cpu_request or None  # the model reads an absent request as 0
@@ -79,10 +78,10 @@ class PodAutoscaling:
             # The Ready condition turns True at ready_at; until then it is False since the pod started.
             changed = pod.ready_at if ready else pod.started
             if spec.autoscaling.kind == "cpu":
-                seen = sample_time > pod.started
-                value = (per_pod_cpu if ready else 0.001) if seen else None
-                samples.append(PodSample(value, request, ready=ready, ready_changed=changed, started=pod.started,
-                                         sampled=sample_time, window=A.METRICS_SERVER_RESOLUTION))
+                usage = self.metrics.metrics_server.pod_usage(spec.name, pod)
+                samples.append(PodSample(usage and usage[1], request, ready=ready, ready_changed=changed,
+                                         started=pod.started, sampled=usage[0] if usage else now,
+                                         window=A.METRICS_SERVER_RESOLUTION))
             else:
                 samples.append(PodSample(rates.get(pod), ready=ready, ready_changed=changed, started=pod.started,
                                          sampled=now))
