@@ -237,13 +237,17 @@ class Simulation:
     def _summary(self) -> dict:
         workloads_summary = {}
         for name, state in self.states.items():
-            waits = [wait for _, _, wait in self.rises[name]]
+            # A rise still waiting when the window ends is cut off, not failed: the window ended first.
+            cut_off = [end for start, end, wait in self.rises[name] if wait is None and end >= self.scenario.duration]
+            waits = [wait for _, end, wait in self.rises[name] if wait is not None or end < self.scenario.duration]
             workloads_summary[name] = {
                 "peak_replicas": state.peak,
                 # From each rise of its load (or replica count) to enough Ready pods; the slowest rise.
                 "time_to_capacity_s": max(waits) if waits and None not in waits else None,
                 "capacity_reached": None if not waits else None not in waits,
+                "last_rise_cut_off_s": self.scenario.duration - self.rises[name][-1][0] if cut_off else None,
                 "pending_pod_seconds": round(state.pending_seconds, 1),
+                "pods_never_placed": state.never_placed + sum(1 for pod in state.pending if pod.first_bound is None),
                 "final_metric": state.reported,
             }
         end = self.cluster.now
@@ -259,6 +263,8 @@ class Simulation:
                 # The workloads' pods only: a Pending headroom placeholder is headroom being rebuilt.
                 "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()
                                                  if s.spec.priority >= 0), 1),
+                "pods_never_placed": sum(summary["pods_never_placed"] for name, summary in workloads_summary.items()
+                                         if self.states[name].spec.priority >= 0),
                 "placeholders_preempted": self.cluster.preemptions,
                 "pods_disrupted": self.cluster.disrupted,
                 **(self.karpenter.spot_summary() if self.karpenter else {}),

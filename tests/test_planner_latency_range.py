@@ -54,8 +54,9 @@ def test_a_conclusion_that_flips_within_the_range_is_marked(tmp_path, capsys):
 
 
 def result(label: str, wait: float | None, reached: bool | None) -> Result:
-    workload = {"peak_replicas": 3, "time_to_capacity_s": wait, "capacity_reached": reached, "pending_pod_seconds": 0}
-    cluster = {"peak_nodes": 3, "pending_pod_seconds": 0, "cost_usd": 1.0, "node_hours": {}}
+    workload = {"peak_replicas": 3, "time_to_capacity_s": wait, "capacity_reached": reached, "pending_pod_seconds": 0,
+                "pods_never_placed": 0}
+    cluster = {"peak_nodes": 3, "pending_pod_seconds": 0, "pods_never_placed": 0, "cost_usd": 1.0, "node_hours": {}}
     return Result(label, {}, {"workloads": {"web": workload}, "cluster": cluster})
 
 

@@ -11,6 +11,7 @@ import importlib.util
 import itertools
 import os
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from planner.engine.inputs import InputError
 from planner.outputs.progress import Progress
 from planner.outputs.plot import plot
 from planner.outputs.report import slug, write_series
-from planner.outputs.table import TYPICAL, duration_text, summary_table
+from planner.outputs.table import DEFINITIONS, TYPICAL, duration_text, summary_table
+from planner.outputs.verdict import verdict_text
 from planner.simulation import PlanError, Simulation
 from eks_scaling import cdk_json
 from eks_scaling.settings import AppConfig
@@ -96,7 +98,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("plan"), help="output folder (default: plan/)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
     parser.add_argument("--explain", metavar="WORKLOAD",
-                        help="print the decisions that produced the first run's result for this workload "
+                        help="print the decisions that produced each run's result for this workload "
                              "(or 'cluster' for all): HPA syncs, launches, removals, preemptions"),
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sweep.add_arguments(parser)
@@ -178,7 +180,7 @@ def _sweep(args: argparse.Namespace) -> None:
                                    progress=None if args.quiet else lambda label: print(f"planning {label}",
                                                                                          file=sys.stderr))
         page = Page(f"Sweep: {scenario.name}, " + " x ".join(swept))
-        page.text("One row per combination", f"{heading}\n{table}")
+        page.text("One row per combination", f"{heading}\n{table}\n{DEFINITIONS}")
         if not args.no_plot:
             page.plot("Cost against time to capacity, with the Pareto front", written[-1])
         report = page.write(written[0].with_suffix(".html"))
@@ -186,6 +188,7 @@ def _sweep(args: argparse.Namespace) -> None:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
     print(heading)
     print(table)
+    print(textwrap.fill(DEFINITIONS, 110))
     print("wrote " + ", ".join(str(path) for path in written))
     print(f"report: {report.resolve().as_uri()}")
     sys.stdout.flush()
@@ -202,7 +205,7 @@ def _plan(args: argparse.Namespace) -> None:
     fixed = {**observe_cli.calibrated(args), **inputs.latencies(args.latency)}
     levels = {level: [] for level in (A.RANGE if args.latency_range else (TYPICAL,))}
     levels = {TYPICAL: levels.pop(TYPICAL), **levels}  # the table reads typical first
-    explained = None
+    explained = []  # every run's typical simulation, when --explain asks for its decisions
     for run, level in itertools.product(runs, levels):
         label = run.label if len(levels) == 1 else f"{run.label} ({level} latencies)"
         simulation = Simulation(run.config, scenario, seed=args.seed, step=step, prices=prices,
@@ -210,30 +213,34 @@ def _plan(args: argparse.Namespace) -> None:
                                 progress=None if args.quiet else Progress(label),
                                 workload_specs=selection.workloads[run.label],
                                 latencies={**A.latency_sets()[level], **fixed},
-                                explain=bool(args.explain) and explained is None)
-        if args.explain and explained is None:
+                                explain=bool(args.explain) and level == TYPICAL)
+        if args.explain and level == TYPICAL:
             _check_explained(args.explain, simulation)
-            explained = simulation
+            explained.append(simulation)
         levels[level].append(simulation.run())
     heading = (f"scenario {scenario.name}, {duration_text(scenario.duration)}, step {step:g} s, seed {args.seed}, "
                + _latencies_text(levels, fixed))
     table = summary_table(levels, marked=selection.stand_ins)
+    answer = verdict_text(levels[TYPICAL])
     print(heading)
     print(table)
     for note in selection.notes:
         print(note)
+    print(textwrap.fill(DEFINITIONS, 110))
+    if answer:
+        print(f"\nverdict ({TYPICAL} latencies):\n{answer}")
     stem = slug(scenario.name)
     name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
     page = Page(f"Plan: {scenario.name}, " + " vs ".join(result.label for result in levels[TYPICAL]))
-    page.text("Summary", "\n".join([heading, table, *selection.notes]))
+    page.text("Summary", "\n".join([heading, table, *selection.notes, DEFINITIONS]))
     try:
         written = [path for level, results in levels.items() for result in results
                    for path in write_series(result, out / "_".join([stem, slug(result.label)]
                                                                    + ([level] if len(levels) > 1 else [])))]
-        if explained is not None:
-            log = explained.cluster.log.text(args.explain)
-            print(f"\ndecisions for {args.explain} ({explained.label}, {TYPICAL} latencies):\n{log}")
-            path = out / f"{stem}_{slug(explained.label)}_explain_{slug(args.explain)}.txt"
+        logs = {simulation.label: simulation.cluster.log.text(args.explain) for simulation in explained}
+        for label, log in logs.items():
+            print(f"\ndecisions for {args.explain} ({label}, {TYPICAL} latencies):\n{log}")
+            path = out / f"{stem}_{slug(label)}_explain_{slug(args.explain)}.txt"
             path.write_text(log + "\n")
             written.append(path)
         if not args.no_plot:
@@ -241,8 +248,8 @@ def _plan(args: argparse.Namespace) -> None:
             written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", scenario=scenario,
                                 workloads=selection.workloads[runs[0].label], subtitle=subtitle))
             page.plot("Load, replicas, nodes and metrics over time", written[-1])
-        if explained is not None:
-            page.text(f"Decisions for {args.explain} ({explained.label})", log)
+        for label, log in logs.items():
+            page.text(f"Decisions for {args.explain} ({label})", log)
         report = page.write(out / f"{stem}_{name}.html")
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None

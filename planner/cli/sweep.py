@@ -100,8 +100,10 @@ class Row:
 def plan(changed: dict[str, str], config: AppConfig, scenario: Scenario, **options) -> Row:
     simulation = Simulation(config, scenario, **options)
     summary = simulation.run().summary["cluster"]
-    waits = {name: [NEVER if wait is None else wait for _, _, wait in rises]
-             for name, rises in simulation.rises.items() if rises}
+    # A rise the end of the window cuts off before capacity is left out, as in the plan's table.
+    waits = {name: [NEVER if wait is None else wait for _, end, wait in rises
+                    if wait is not None or end < scenario.duration] for name, rises in simulation.rises.items()}
+    waits = {name: values for name, values in waits.items() if values}
     return Row(changed, {name: (percentile(values, 0.5), percentile(values, 0.95)) for name, values in waits.items()},
                summary["pending_pod_seconds"], summary["pods_disrupted"], summary["placeholders_preempted"],
                round(sum(summary["node_hours"].values()), 3), summary["cost_usd"])

@@ -214,6 +214,7 @@ class Cluster:
                 else:
                     del state.pending[pod]
                     self.pending_total -= 1
+                    state.never_placed += pod.first_bound is None
             state.pods = [pod for pod in state.pods if pod not in gone]
             self._trim_reservations(state)
 
@@ -226,6 +227,8 @@ class Cluster:
         node.last_pod_event = self.now
         self.changes += 1
         pod.node, pod.started = node, self.now
+        if pod.first_bound is None:
+            pod.first_bound = self.now
         # A headroom placeholder has no latency of its own: nothing waits for it to be Ready.
         pod.ready_at = self.now + self.jitter(self.latencies.get(f"{spec.name}-pod-ready", 0.0))
         del state.pending[pod]

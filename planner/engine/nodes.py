@@ -117,6 +117,7 @@ class Pod:
     node: Node | None = None
     started: float | None = None
     ready_at: float | None = None
+    first_bound: float | None = None  # when it was first bound to a node; None: never placed
 
     def ready(self, now: float) -> bool:
         return self.ready_at is not None and self.ready_at <= now
@@ -134,6 +135,7 @@ class WorkloadState:
     ready_count: int = 0
     pending: dict[Pod, None] = field(default_factory=dict)  # insertion-ordered: the scheduler's FIFO
     reserved: int = 0  # pending pods with room reserved on a launching node
+    never_placed: int = 0  # pods deleted while still waiting for their first node
 
 
 def fill(shape: Shape, waiting: list[WorkloadState], need: dict[str, int]) -> dict[str, int]:

@@ -45,16 +45,33 @@ DURATION, COUNT, USD = Kind(duration_text, 5.0), Kind(count_text, 1.0), Kind(lam
 YES_NO = None  # rows of booleans: a conclusion in itself
 
 WORKLOAD_ROWS = (("peak_replicas", "peak replicas", COUNT), ("time_to_capacity_s", "time to capacity", DURATION),
-                 ("capacity_reached", "capacity reached", YES_NO), ("pending_pod_seconds", "pending pod-seconds", COUNT))
+                 ("capacity_reached", "capacity reached", YES_NO),
+                 ("last_rise_cut_off_s", "last rise cut off after", DURATION),
+                 ("pending_pod_seconds", "pending pod-seconds", COUNT), ("pods_never_placed", "pods never placed", COUNT))
+OPTIONAL = {"last_rise_cut_off_s"}  # rows shown only where some run has a value
 CLUSTER_ROWS = (("peak_nodes", "peak nodes", COUNT), ("pending_pod_seconds", "pending pod-seconds", COUNT),
-                ("cost_usd", "cost", USD))
+                ("pods_never_placed", "pods never placed", COUNT), ("cost_usd", "cost", USD))
+
+# What the rows mean: printed under every table and in the report.
+DEFINITIONS = (
+    "Definitions. A rise: the load (requests/s, or a node demo's replicas) going up, until it next changes. "
+    "Time to capacity: the slowest rise, from its start until the workload has its desired pods Ready and, when "
+    "autoscaled, the true load per pod within 10 % of the target (or maxReplicas); '-' if a rise never got there. "
+    "Capacity reached: every rise got capacity before the load changed again; 'NO' if one did not. A rise the end of "
+    "the window cuts off before capacity is not a failure: it is left out of both and shown as 'last rise cut off "
+    "after' (how long it had waited). Pending pod-seconds: seconds pods spent Pending, summed. Pods never placed: "
+    "pods that never got a node (deleted while Pending, or still Pending at the end). Cost: on-demand (and Spot) "
+    "node-hours of every node, system nodes included, at the plan's prices. The plan starts from a settled cluster: "
+    "start-up is in none of these.")
 
 
 def _rows(results: list[Result]) -> list[tuple[str, Kind | None, Callable[[dict], object]]]:
     rows = []
     for name in sorted({name for result in results for name in result.summary["workloads"]}):
         rows += [(f"{name}: {title}", kind, lambda s, name=name, key=key: s["workloads"].get(name, {}).get(key))
-                 for key, title, kind in WORKLOAD_ROWS]
+                 for key, title, kind in WORKLOAD_ROWS
+                 if key not in OPTIONAL or any(r.summary["workloads"].get(name, {}).get(key) is not None
+                                               for r in results)]
     rows += [(f"cluster: {title}", kind, lambda s, key=key: s["cluster"][key]) for key, title, kind in CLUSTER_ROWS]
     for kind in sorted({kind for result in results for kind in result.summary["cluster"]["node_hours"]}):
         rows.append((f"cluster: node-hours {kind}", COUNT, lambda s, kind=kind: s["cluster"]["node_hours"].get(kind)))
@@ -79,7 +96,7 @@ def _range_text(values: list, kind: Kind | None) -> str:
     return typical if low == high else f"{typical} ({low} to {high})"
 
 
-def _ahead(a, b, kind: Kind) -> int:
+def ahead(a, b, kind: Kind) -> int:
     """-1 if a is lower (never reached counts as highest), 1 if b is, 0 if they tie."""
     if a is None or b is None:
         return 0 if a is b else (1 if a is None else -1)
@@ -97,7 +114,7 @@ def _flip(title: str, kind: Kind | None, labels: list[str], levels: dict[str, li
                 return f"! {title} flips within the latency range: in {label}, {_grouped(seen)}"
         return None
     for (i, first), (j, second) in itertools.combinations(enumerate(labels), 2):
-        verdicts = {level: _ahead(values[i], values[j], kind) for level, values in levels.items()}
+        verdicts = {level: ahead(values[i], values[j], kind) for level, values in levels.items()}
         if {-1, 1} <= set(verdicts.values()):
             lower = {level: first if verdict < 0 else second for level, verdict in verdicts.items() if verdict}
             return f"! {title} flips within the latency range: lower in {_grouped(lower)}"
