@@ -204,15 +204,20 @@ class Simulation:
             rises[index][2] = now - rises[index][0]
 
     def _has_capacity(self, state: WorkloadState) -> bool:
-        """Enough Ready pods, and (for an autoscaled workload) the true load per pod within the HPA's
-        tolerance of its target, or at maxReplicas. The true load, not the metric the HPA last saw,
+        """Enough Ready pods, and (for an autoscaled workload) the true load per pod, as the HPA would
+        read it, within the HPA's scale-up tolerance of its target (so it would not scale up), or at
+        maxReplicas. The true load, not the metric the HPA last saw,
         which lags it by the metric pipeline."""
         if state.ready_count < state.desired:
             return False
         scaling = state.spec.autoscaling
         if not scaling or state.desired >= scaling.max_replicas:
             return True
-        return self.metrics.true_value(state) <= scaling.target * 1.1
+        value = self.metrics.true_value(state)
+        if scaling.kind == "cpu":  # the HPA's utilization is a whole percentage (replica_calculator.go)
+            value = math.floor(value + 1e-9)
+        tolerance = self.pod_autoscaling.hpas[state.spec.name].tolerances().scale_up
+        return value <= scaling.target * (1 + tolerance) + 1e-9
 
     def _record(self) -> None:
         series, nodes = self.series, self.cluster.nodes

@@ -170,3 +170,14 @@ def test_load_steps_of_a_long_profile_take_linear_time():
     rises = scenario.load_steps("inflate")
     assert time.process_time() - started < 2.0
     assert len(rises) == rows // 2 and rises[0] == (5.0, 10.0) and rises[-1] == ((rows - 1) * 5.0, rows * 5.0)
+
+
+def test_the_sample_profile_of_the_docs_plans_with_capacity_reached(tmp_path, capsys):
+    """docs/sample-load.csv, the docs' --csv example: a working day. php-apache holds at 55 % of its 50 %
+    target there, inside the HPA's 10 % tolerance: that is capacity (the HPA does not scale), not a miss."""
+    assert main(["--csv", str(ROOT / "docs" / "sample-load.csv"), "-c", "karpenterInstanceTypes=m5.large,m5.xlarge",
+                 "--seed", "3", "--out", str(tmp_path), "--quiet", "--no-plot"]) == 0
+    summary = json.loads((tmp_path / "sample-load_settings-karpenterInstanceTypes-m5.large-m5.xlarge.json")
+                         .read_text())["summary"]
+    assert {name: workload["capacity_reached"] for name, workload in summary["workloads"].items()} == \
+        {"php-apache": True, "podinfo": True, "podinfo-keda": True, "inflate": True}

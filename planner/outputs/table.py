@@ -54,15 +54,16 @@ CLUSTER_ROWS = (("peak_nodes", "peak nodes", COUNT), ("pending_pod_seconds", "pe
 
 # What the rows mean: printed under every table and in the report.
 DEFINITIONS = (
-    "Definitions. A rise: the load (requests/s, or a node demo's replicas) going up, until it next changes. "
-    "Time to capacity: the slowest rise, from its start until the workload has its desired pods Ready and, when "
-    "autoscaled, the true load per pod within 10 % of the target (or maxReplicas); '-' if a rise never got there. "
-    "Capacity reached: every rise got capacity before the load changed again; 'NO' if one did not. A rise the end of "
-    "the window cuts off before capacity is not a failure: it is left out of both and shown as 'last rise cut off "
-    "after' (how long it had waited). Pending pod-seconds: seconds pods spent Pending, summed. Pods never placed: "
-    "pods that never got a node (deleted while Pending, or still Pending at the end). Cost: on-demand (and Spot) "
-    "node-hours of every node, system nodes included, at the plan's prices. The plan starts from a settled cluster: "
-    "start-up is in none of these.")
+    "Definitions. A rise: the load (requests/s, or a node demo's replicas) going up, until it next changes. Time "
+    'to capacity: the slowest rise, from its start until the workload has its desired pods Ready and, when '
+    "autoscaled, the true load per pod, as the HPA reads it, within the HPA's tolerance of the target (10 % "
+    "unless behavior sets another; or at maxReplicas); '-' if a rise never got there. Capacity reached: every "
+    "rise got capacity before the load changed again; 'NO' if one did not. A rise the end of the window cuts off "
+    "before capacity is not a failure: it is left out of both and shown as 'last rise cut off after' (how long it"
+    ' had waited). Pending pod-seconds: seconds pods spent Pending, summed. Pods never placed: pods that never '
+    'got a node (deleted while Pending, or still Pending at the end). Cost: on-demand (and Spot) node-hours of '
+    "every node, system nodes included, at the plan's prices. The plan starts from a settled cluster: start-up is"
+    ' in none of these.')
 
 
 def _rows(results: list[Result]) -> list[tuple[str, Kind | None, Callable[[dict], object]]]:
