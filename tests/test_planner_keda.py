@@ -103,3 +103,14 @@ def test_cooldown_counts_from_the_last_active_poll(monkeypatch):
     # cooldownPeriod 120 s after the last active poll, KEDA scales to zero.
     first_zero = min(t for t, r in replicas.items() if t > 600 and r == 0)
     assert 600 + 120 < first_zero <= 600 + 120 + 120 + 2 * 10
+
+
+def test_a_fallback_counts_as_active_and_scales_from_zero(monkeypatch):
+    """Issue 18 item 12: kedacore/keda v2.20.2 pkg/scaling/scale_handler.go isActiveOrFallback. At zero
+    replicas (minReplicaCount 0, no load) with Prometheus gone, once the failures pass the threshold the
+    operator's poll is active: it scales to 1 and the HPA runs the fallback's 3 replicas."""
+    replicas = run_keda(monkeypatch, [(0.0, 0.0)], min_replicas=0, activation=1.0, outages=[(300.0, 1800.0)],
+                        fallback_threshold=3, fallback_replicas=3, fallback_behavior="static")
+    assert replicas[290.0] == 0
+    assert max(r for t, r in replicas.items() if 20.0 <= t < 330.0) == 0  # polls at 300, 310, 320: 3 failures, not yet
+    assert replicas[1790.0] == 3

@@ -5,7 +5,8 @@ owns with the trigger's value, or the fallback value once more than failureThres
 Upstream: kedacore/keda v2.20.2 pkg/scaling/executor/scale_scaledobjects.go (RequestScale,
 scaleFromZeroOrIdle, the cooldown rule), pkg/fallback/fallback.go (GetMetricsWithFallback: every read,
 the operator's polls and the HPA's requests alike, resets or counts failures; doFallback: the behaviors
-and the Value-target normalisation), pkg/scalers/prometheus_scaler.go (an empty result reads 0).
+and the Value-target normalisation), pkg/scalers/prometheus_scaler.go (an empty result reads 0), pkg/scaling/scale_handler.go (a trigger on its
+fallback is active).
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ class Keda:
         if now % scaling.polling_interval >= self.step:
             return
         value = self._read(state, now)
-        if value is None:
-            return  # an error and not active: the fallback, if any, comes through the HPA
-        if value > scaling.activation:
+        if value is None and self.failures[name] <= scaling.fallback_threshold:
+            return  # an error and no fallback yet: neither active nor idle
+        # A read on its fallback counts as active (pkg/scaling/scale_handler.go lines 1002-1003 and 1023,
+        # isActiveOrFallback; pkg/fallback/fallback.go lines 145-170): from zero, KEDA scales up and the
+        # HPA then runs the fallback's replicas.
+        if value is None or value > scaling.activation:
             self.last_active[name] = now
             if state.desired == 0:
                 self.cluster.scale_to(state, max(scaling.min_replicas, 1))

@@ -43,6 +43,11 @@ class PodAutoscaling:
         if now % A.HPA_SYNC_PERIOD >= self.step:
             return
         hpa, current = self.hpas[state.spec.name], state.desired
+        if current == 0 and hpa.min_replicas != 0:
+            # ScalingDisabled before any metric is read (kubernetes pkg/controller/podautoscaler/horizontal.go
+            # reconcileAutoscaler): at zero only KEDA's polls read the trigger, and count its failures.
+            hpa.sync(current, now, [])
+            return
         outcome = self._outcome(state, hpa, now)
         if isinstance(outcome, Recommendation):
             state.reported = outcome.current
