@@ -181,3 +181,9 @@ def test_the_sample_profile_of_the_docs_plans_with_capacity_reached(tmp_path, ca
                          .read_text())["summary"]
     assert {name: workload["capacity_reached"] for name, workload in summary["workloads"].items()} == \
         {"php-apache": True, "podinfo": True, "podinfo-keda": True, "inflate": True}
+
+
+def test_a_csv_row_that_repeats_a_value_is_no_change(tmp_path):
+    scenario = S.from_csv(write(tmp_path, "time_s,php-apache,inflate\n0,5,0\n5,5,2\n10,5,2\n15,7,2\n"))
+    assert scenario.steps == {"php-apache": [(0.0, 5.0), (15.0, 7.0)], "inflate": [(0.0, 0.0), (5.0, 2.0)]}
+    assert scenario.load_steps("php-apache") == [(0.0, 15.0), (15.0, 615.0)]

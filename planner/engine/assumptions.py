@@ -7,6 +7,7 @@ override prices with `--prices FILE` (JSON: {"m5.large": 0.096, ...}).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 
 # Controller periods and defaults the planner models exactly (not latencies: upstream constants/flags).
@@ -69,6 +70,10 @@ def latency_sets() -> dict[str, dict[str, float]]:
 # 5 replicas near 48 % of a 200m request, so about 0.48 cores for the loop's ~50 requests/s.
 PHP_APACHE_CPU_PER_REQUEST = 0.0096  # core-seconds
 PODINFO_CPU_PER_REQUEST = 0.0005  # a podinfo pod serves at most 1 / this = 2,000 requests/s per core
+
+# The wall clock of the plan's t=0: a Monday at 00:00 UTC, so diurnal's day starts at midnight and a
+# disruption budget's cron schedule (Karpenter evaluates it in UTC) falls on the weekdays it names.
+PLAN_START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 # Metric pipelines.
 METRICS_SERVER_RESOLUTION = 15.0  # chart default --metric-resolution=15s

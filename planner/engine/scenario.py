@@ -156,7 +156,8 @@ def from_csv(path: Path, *, duration: float | None = None) -> Scenario:
             if name in REPLICA_WORKLOADS and value > DEMO_REPLICAS.high:
                 raise ScenarioError(f"{path}:{number}: {name} asks for {cell.strip()} replicas; the {name}Replicas "
                                     f"setting's cap is {DEMO_REPLICAS.high} ({DEMO_REPLICAS.reason})")
-            steps[name].append((time, value))
+            if not steps[name] or steps[name][-1][1] != value:  # a row that repeats a value changes nothing
+                steps[name].append((time, value))
         last_time = time
     if last_time is None:
         raise ScenarioError(f"{path}: no data rows")

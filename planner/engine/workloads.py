@@ -216,7 +216,9 @@ class Disruption:
 
     policy: str  # WhenEmpty, WhenEmptyOrUnderutilized or Balanced
     consolidate_after: float | None  # seconds; None: Never
-    budgets: tuple[tuple[str, frozenset[str]], ...]  # (nodes: "10%" or "3", reasons; empty: all reasons)
+    # (nodes: "10%" or "3", reasons (empty: all), and for a scheduled budget its cron schedule and duration in
+    # seconds (planner/scalers/budget_schedule.py)); a budget without a schedule is always active
+    budgets: tuple[tuple, ...]
 
 
 # kubernetes-sigs/karpenter pkg/apis/v1/nodepool.go (at the commit Karpenter v1.14.1 uses): the CRD
@@ -229,7 +231,8 @@ def node_pool_disruption(config: AppConfig) -> Disruption:
     # Every NodePool of the app (the Spot one too) has the same spec.disruption.
     disruption = node_pools(config.karpenter, name="x", labels={}, taints=[])[-1]["spec"].get("disruption", {})
     after = str(disruption.get("consolidateAfter", "0s"))
-    budgets = tuple((str(budget["nodes"]), frozenset(budget.get("reasons", ())))
+    budgets = tuple((str(budget["nodes"]), frozenset(budget.get("reasons", ())), budget.get("schedule"),
+                     duration_seconds(budget["duration"]) if "duration" in budget else None)
                     for budget in disruption.get("budgets", ())) or DEFAULT_BUDGETS
     return Disruption(disruption.get("consolidationPolicy", DEFAULT_POLICY),
                       None if after == "Never" else duration_seconds(after), budgets)

@@ -20,6 +20,7 @@ from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
 from planner.engine.nodes import Node, WorkloadState, fill, holds
 from planner.engine.workloads import node_pool_disruption, quantity
+from planner.scalers.budget_schedule import Schedule, is_active
 from planner.scalers.spot import SPOT, SpotMarket, pools
 from eks_scaling.settings import AppConfig
 
@@ -27,6 +28,7 @@ POLLING_PERIOD = 10.0  # disruption/controller.go pollingPeriod
 VALIDATION_DELAY = 15.0  # disruption/consolidation.go commandValidationDelay
 MULTI_NODE_MAX_CANDIDATES = 100  # multinodeconsolidation.go: at most 100 candidates per command
 BALANCED_K = 2  # pkg/apis/v1/nodepool.go BalancedK: a move needs score >= 1/k
+MAX_INT32 = 2**31 - 1  # what no active budget allows (nodepool.go GetAllowedDisruptionsByReason)
 
 
 @dataclass
@@ -48,13 +50,17 @@ class Karpenter:
         self.cpu_limit = float(settings.cpu_limit)
         self.memory_limit = quantity(settings.memory_limit, memory=True)
         self.disruption = node_pool_disruption(config)
+        # Each budget: (nodes, reasons, its Schedule or None: always active, duration in seconds).
+        self.budgets = [(nodes, reasons, Schedule(rest[0]) if rest and rest[0] else None, rest[1] if rest else 0.0)
+                        for nodes, reasons, *rest in self.disruption.budgets]
         self.batch: list[float] | None = None  # [first pending seen, last new pending, pods then]
         self.stuck: tuple[int, int] | None = None  # (pods left, nodes removed) when a launch placed no more
         self.next_poll = 0.0
         self.validating: Command | None = None
         self.replacing: dict[Node, Command] = {}  # replacement node -> the command it completes
         self.consolidated: tuple | None = None  # the cluster state in which consolidation found nothing
-        self.quiet: tuple[int, float] | None = None  # (cluster.changes, next node Consolidatable) of a poll
+        # (cluster.changes, next node Consolidatable, which budgets were active) of a poll
+        self.quiet: tuple[int, float, tuple] | None = None
         self.reclaims: list[tuple[float, Node]] = []  # (end of the notice, interrupted Spot node), in order
 
     def reconcile(self, now: float) -> None:
@@ -206,7 +212,9 @@ class Karpenter:
         if now < self.next_poll or self.disruption.consolidate_after is None:
             return
         self.next_poll = now + POLLING_PERIOD
-        if self.quiet is not None and self.quiet[0] == self.cluster.changes and now < self.quiet[1]:
+        windows = self._windows(now)
+        if self.quiet is not None and self.quiet[0] == self.cluster.changes and now < self.quiet[1] \
+                and self.quiet[2] == windows:
             return  # the same cluster and no node has become Consolidatable: the same answer as last time
         candidates = self._candidates(now)
         empty = [node for node in candidates if not node.residents]
@@ -214,10 +222,10 @@ class Karpenter:
         if empty and budget:
             self.validating = Command("Empty", empty[:budget], None, now)
             return
-        self.quiet = (self.cluster.changes, self._next_consolidatable(now))
+        self.quiet = (self.cluster.changes, self._next_consolidatable(now), windows)
         if self.disruption.policy == "WhenEmpty":
             return
-        state = (self.cluster.changes, len(candidates))
+        state = (self.cluster.changes, len(candidates), windows)
         if state == self.consolidated:
             return  # nothing changed since consolidation last found no move
         budget = self._budget("Underutilized")
@@ -243,14 +251,21 @@ class Karpenter:
         return min((node.last_pod_event + after for node in self.cluster.groups["karpenter"]
                     if node.ready_at <= now and now - node.last_pod_event < after), default=math.inf)
 
+    def _windows(self, now: float) -> tuple[bool, ...]:
+        """Which scheduled budgets are active: a window opening or closing changes the answer."""
+        return tuple(is_active(schedule, duration, now) for _, _, schedule, duration in self.budgets if schedule)
+
     def _budget(self, reason: str) -> int:
         """Nodes this reason may disrupt now: the most restrictive budget for it, rounded up from a
         percentage of the NodePool's Ready nodes, less the nodes already disrupting (helpers.go)."""
         pool = self.cluster.groups["karpenter"]
         ready = [node for node in pool if node.ready_at <= self.cluster.now]
         disrupting = sum(1 for node in ready if node.cordoned)
-        allowed = min(_scaled(nodes, len(ready)) for nodes, reasons in self.disruption.budgets
-                      if not reasons or reason in reasons)
+        # An inactive scheduled budget allows any number (nodepool.go GetAllowedDisruptions: MaxInt32).
+        allowed = min((_scaled(nodes, len(ready)) for nodes, reasons, schedule, duration in self.budgets
+                       if (not reasons or reason in reasons)
+                       and (schedule is None or is_active(schedule, duration, self.cluster.now))),
+                      default=MAX_INT32)
         return max(allowed - disrupting, 0)
 
     def _multi_node(self, candidates: list[Node], now: float) -> Command | None:
@@ -333,7 +348,7 @@ class Karpenter:
             return
         self.cluster.note("Karpenter", {name for node in valid for name in node.counts}, lambda: (
             f"consolidation ({command.reason}, {self.disruption.policy}, budgets "
-            + ", ".join(nodes for nodes, _ in self.disruption.budgets) + f"): "
+            + ", ".join(nodes for nodes, *_ in self.disruption.budgets) + f"): "
             + (f"deletes {len(valid)} node(s)" if command.replacement is None
                else f"replaces {len(valid)} node(s) with one {command.replacement}")
             + f" after {VALIDATION_DELAY:g} s of validation; evicts "
