@@ -43,11 +43,14 @@ def test_empty_nodes_go_together_after_the_unneeded_time_and_the_delay_after_a_s
     # 96 tester pods (no requests, 24 per m5.large by its pod limit) fill 4 nodes; at 300 s they go.
     _, result = run([(0.0, 0.0), (10.0, 96.0), (300.0, 0.0)], caNodeMaxSize="6")
     assert max(nodes(result).values()) == 4
-    (when, count), = drops(result)
-    assert count == 3  # every empty node down to the group's minimum of 1, in one scan
-    # Unneeded from the first scan after 300 s; also no scale-down within 10 minutes of the scale-up.
-    assert when >= max(300 + UNNEEDED, 10 + A.CA_SCALE_DOWN_DELAY_AFTER_ADD)
-    assert when < 300 + UNNEEDED + 2 * A.CA_SCAN_INTERVAL
+    # Full, each node failed the removal simulation (its pods fit nowhere else) and waits out the 5-minute
+    # recheck; once empty, nodes go down to the group's minimum of 1, those unneeded since the same scan
+    # together.
+    found = drops(result)
+    assert sum(count for _, count in found) == 3 and max(count for _, count in found) >= 2
+    for when, _ in found:  # unneeded after 300 s; also no scale-down within 10 minutes of the scale-up
+        assert when > max(300 + UNNEEDED, 10 + A.CA_SCALE_DOWN_DELAY_AFTER_ADD)
+        assert when < 300 + CA.UNREMOVABLE_RECHECK + UNNEEDED + 2 * A.CA_SCAN_INTERVAL
 
 
 # 96 pods fill 4 nodes; all go at 300 s and 8 come back at 310 s, two on each still-Ready node: every
@@ -105,3 +108,42 @@ def test_the_chapter_moves_php_apache_at_most_once():
     assert result.series["nodes:ca"][-1] <= 2
     # The parallelism defaults of cluster-autoscaler 1.35.2 config/flags/flags.go.
     assert (CA.MAX_SCALE_DOWN_PARALLELISM, CA.MAX_DRAIN_PARALLELISM) == (10, 1)
+
+
+def test_a_scan_waits_while_every_pending_pod_is_under_2_s_old():
+    """static_autoscaler.go allPodsAreNew (unschedulablePodTimeBuffer 2 s): the pods created at 10 s are
+    0 s old at the 10 s scan, so the group grows at the 20 s scan."""
+    simulation = Simulation(parse_config(with_defaults(ONLY_TESTER)),
+                            S.Scenario("tester", 300.0, {"tester": [(0.0, 0.0), (10.0, 96.0)]}), explain=True)
+    simulation.run()
+    ups = [d.time for d in simulation.cluster.log.about("tester") if "scale-up" in d.text]
+    assert ups and min(ups) == 20.0
+
+
+def test_a_node_is_removed_only_when_unneeded_longer_than_the_unneeded_time():
+    """unneeded/nodes.go: since + threshold must be before now, strictly: a node unneeded since a scan
+    is not removed at the scan exactly 10 minutes later, but at the next one."""
+    simulation = Simulation(parse_config(with_defaults(ONLY_TESTER)),
+                            S.Scenario("tester", 2400.0, {"tester": [(0.0, 0.0), (10.0, 30.0), (900.0, 0.0)]}),
+                            explain=True)
+    simulation.run()
+    downs = [d.text for d in simulation.cluster.log.about("cluster") if "scale-down" in d.text]
+    assert downs and all("unneeded for 610 s" in text for text in downs)
+
+
+def test_a_group_at_its_minimum_has_no_scale_down_candidates():
+    """processors/nodes/pre_filtering_processor.go: at its minimum size (1, the default) the group's empty
+    node is not unneeded at all, so no unneeded time builds up before the group grows."""
+    simulation = Simulation(parse_config(with_defaults(ONLY_TESTER)),
+                            S.Scenario("tester", 600.0, {"tester": [(0.0, 0.0)]}))
+    simulation.run()
+    assert len(simulation.cluster.groups["ca"]) == 1 and simulation.cluster_autoscaler.unneeded == {}
+
+
+def test_a_node_that_failed_the_removal_simulation_is_rechecked_after_5_minutes():
+    """planner.go categorizeNodes: AddTimeout(now + --unremovable-node-recheck-timeout): while the timeout
+    runs, the node is not simulated again even when the cluster changes."""
+    simulation, _ = run([(0.0, 0.0), (10.0, 48.0)], seconds=400.0, caNodeMaxSize="6")
+    autoscaler = simulation.cluster_autoscaler
+    assert autoscaler.unremovable  # full nodes: their pods fit nowhere else
+    assert all(0 < until - 400.0 <= CA.UNREMOVABLE_RECHECK for until in autoscaler.unremovable.values())

@@ -22,7 +22,7 @@ def _delta(value, base, kind: Kind) -> str:
         return "not reached" if value is None else kind.text(value)
     if value == base:
         return f"{kind.text(value)} (the same as the first run)"
-    return f"{kind.text(value)} ({'+' if value > base else '-'}{kind.text(abs(value - base))} on the first run)"
+    return f"{kind.text(value)} ({'+' if value > base else '-'}{kind.text(abs(value - base))} against the first run)"
 
 
 def _best(results: list[Result], values: list, kind: Kind) -> str | None:

@@ -4,7 +4,9 @@ scale-down-unneeded-time is deleted, empty ones several at a time, non-empty one
 
 Upstream: kubernetes/autoscaler cluster-autoscaler at cluster-autoscaler-1.35.2: config/flags/flags.go
 (defaults), core/static_autoscaler.go (unneeded nodes are tracked every loop, deleted only outside the
-scale-down cooldown), core/scaledown/planner and budgets (empty nodes first, within
+scale-down cooldown; no loop while every pending pod is under 2 s old), core/scaledown/planner (a node
+that fails the removal simulation is not rechecked for 5 minutes), unneeded (longer than the unneeded
+time, strictly), processors/nodes (no candidates from a group at its minimum) and budgets (empty nodes first, within
 max-scale-down-parallelism; nodes to drain within max-drain-parallelism), simulator (a node is removable
 when its pods fit on other nodes that are not removed with it, and none blocks its drain).
 """
@@ -21,6 +23,8 @@ from eks_scaling.settings import AppConfig
 
 MAX_SCALE_DOWN_PARALLELISM = 10  # --max-scale-down-parallelism: nodes deleted at once, empty or drained
 MAX_DRAIN_PARALLELISM = 1  # --max-drain-parallelism: of those, nodes that need draining
+UNREMOVABLE_RECHECK = 300.0  # --unremovable-node-recheck-timeout: a node that failed the simulation waits
+NEW_POD_BUFFER = 2.0  # static_autoscaler.go unschedulablePodTimeBuffer: pods this young wait one loop
 
 
 class ClusterAutoscaler:
@@ -34,15 +38,21 @@ class ClusterAutoscaler:
         self.karpenter_too = config.enable_karpenter
         self.last_scale_up = -math.inf
         self.unneeded: dict[Node, float] = {}  # node -> unneeded since
-        self.simulated = -1  # cluster.changes at the last removal simulation: same cluster, same answer
+        self.simulated: tuple | None = None  # (cluster.changes, recent unremovable) of the last simulation
+        self.unremovable: dict[Node, float] = {}  # node that failed the removal simulation -> recheck at
         self.evictions: dict[str, int] = {}  # pods evicted by scale-downs, by workload
 
     def reconcile(self, now: float) -> None:
         if now % A.CA_SCAN_INTERVAL >= self.step:
             return
-        self._scale_up(now)
+        # Every pod to help younger than 2 s: more may come, so no scale-up and no scale-down this loop
+        # (static_autoscaler.go RunOnce, allPodsAreNew and DisableScaleDownForLoop).
+        waiting = self._waiting()
+        young = bool(waiting) and min(next(iter(state.pending)).created for state in waiting) + NEW_POD_BUFFER > now
+        if not young:
+            self._scale_up(now)
         self._update_unneeded(now)
-        if now - self.last_scale_up >= A.CA_SCALE_DOWN_DELAY_AFTER_ADD:
+        if not young and now - self.last_scale_up >= A.CA_SCALE_DOWN_DELAY_AFTER_ADD:
             self._scale_down(now)
 
     def next_event(self, now: float) -> float:
@@ -88,10 +98,19 @@ class ClusterAutoscaler:
         its utilization is under the threshold and its pods can go elsewhere; destinations of pods from
         nodes found removable in this pass are not removable themselves."""
         cluster = self.cluster
-        if cluster.changes == self.simulated:
+        # Unremovable nodes wait out their recheck timeout (core/scaledown/unremovable/nodes.go Update,
+        # planner/planner.go categorizeNodes AddTimeout; eligibility.go skips them as RecentlyUnremovable).
+        self.unremovable = {node: until for node, until in self.unremovable.items() if until > now and not node.removed}
+        if (cluster.changes, tuple(self.unremovable)) == self.simulated:
             return
-        self.simulated = cluster.changes
-        ready = [node for node in cluster.groups["ca"] if node.ready_at <= now and not node.cordoned]
+        self.simulated = (cluster.changes, tuple(self.unremovable))
+        if len(cluster.groups["ca"]) <= self.min_size:
+            # No scale-down candidates from a group at its minimum (processors/nodes/pre_filtering_processor.go
+            # GetScaleDownCandidates): nothing is unneeded, and no unneeded time accrues.
+            self.unneeded = {}
+            return
+        ready = [node for node in cluster.groups["ca"]
+                 if node.ready_at <= now and not node.cordoned and node not in self.unremovable]
         removable: set[Node] = set()
         destinations: set[Node] = set()
         planned: dict[Node, list[float]] = {}  # room taken on destinations by this pass
@@ -102,6 +121,7 @@ class ClusterAutoscaler:
                 continue
             moves = self._moves(node, removable | {node}, planned)
             if moves is None:
+                self.unremovable[node] = now + UNREMOVABLE_RECHECK
                 continue
             removable.add(node)
             for destination, taken in moves.items():
@@ -143,7 +163,9 @@ class ClusterAutoscaler:
     def _scale_down(self, now: float) -> None:
         """Delete nodes unneeded long enough, empty ones first, keeping the group at its minimum."""
         cluster = self.cluster
-        due = [node for node, since in self.unneeded.items() if now - since >= self.unneeded_after]
+        # Unneeded longer than the threshold, strictly (unneeded/nodes.go unremovableReason:
+        # !since.Add(threshold).Before(ts) is NotUnneededLongEnough).
+        due = [node for node, since in self.unneeded.items() if now - since > self.unneeded_after]
         room = len(cluster.groups["ca"]) - self.min_size
         empty = [node for node in due if not node.residents]
         drain = [node for node in due if node.residents]
