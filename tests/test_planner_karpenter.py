@@ -3,6 +3,7 @@ limits, and disruption (emptiness, consolidation, budgets, the validation delay,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from planner.scalers import karpenter as K
 from planner.engine import scenario as S
 from planner.engine.nodes import Shape
-from planner.engine.workloads import Disruption, daemonset_overhead
+from planner.engine.workloads import Disruption, daemonset_overhead, node_demo
 from planner.simulation import Simulation
 from eks_scaling.parse_settings import parse_config
 from eks_scaling.controller_footprints import daemonsets
@@ -158,3 +159,23 @@ def test_the_node_pool_manifest_gives_the_policy_and_the_default_budget():
 
     disruption = node_pool_disruption(parse_config(with_defaults({"karpenterConsolidateAfter": "2m"})))
     assert disruption == Disruption("WhenEmpty", 120.0, (("10%", frozenset()),))
+
+
+def test_a_new_node_keeps_every_type_that_still_holds_its_pods():
+    """Issue 18 item 9 (nodeclaim.go CanAdd): 13 inflate pods of 1 GiB with c5.xlarge (8 GiB) and r5.large
+    (16 GiB) allowed: one NodeClaim keeps r5.large, which holds all 13, and launches it; narrowing each
+    claim to the largest type by CPU (c5.xlarge) took 3 nodes."""
+    result = simulation([(0.0, 0.0), (10.0, 13.0)], karpenterInstanceTypes="c5.xlarge,r5.large").run()
+    assert max(result.series["nodes:karpenter"]) == 1
+    assert "r5.large" in result.summary["cluster"]["node_hours"]
+    assert series(result, "inflate:ready")[300.0] == 13
+
+
+def test_a_pod_no_type_holds_stays_pending_and_the_others_launch():
+    config = parse_config(with_defaults({**ONLY_INFLATE, "nodeAutoscaler": "karpenter", "testerReplicas": "0"}))
+    huge = dataclasses.replace(node_demo("tester", "karpenter"), memory_request=200.0)  # 200 GiB
+    scenario = S.Scenario("huge", 600.0, {"inflate": [(0.0, 0.0), (10.0, 3.0)], "tester": [(0.0, 0.0), (10.0, 1.0)]})
+    result = Simulation(config, scenario, record_every=1.0, workload_specs=[node_demo("inflate"), huge]).run()
+    assert series(result, "inflate:ready")[300.0] == 3
+    assert series(result, "tester:ready")[590.0] == 0 and series(result, "pending")[590.0] == 1
+    assert result.summary["workloads"]["tester"]["pods_never_placed"] == 1

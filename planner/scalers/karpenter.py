@@ -1,5 +1,6 @@
-"""Karpenter v1.14.1: provisioning (batch pending pods, fill launching NodeClaims first, then new ones:
-the cheapest allowed type that holds each bin, within the NodePool's limits) and disruption (emptiness,
+"""Karpenter v1.14.1: provisioning (batch pending pods, fill launching NodeClaims first, then new ones,
+each keeping every type that still holds its pods and launched as the cheapest of them
+(karpenter_scheduling.py), within the NodePool's limits) and disruption (emptiness,
 then multi-node and single-node consolidation, as the NodePool's consolidationPolicy allows, within its
 disruption budgets, each command validated after 15 s).
 
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
-from planner.engine.nodes import Node, WorkloadState, fill, holds
+from planner.engine.nodes import Node, WorkloadState, holds
+from planner.scalers.karpenter_scheduling import claim
 from planner.engine.workloads import node_pool_disruption, quantity
 from planner.scalers.budget_schedule import Schedule, is_active
 from planner.scalers.spot import SPOT, SpotMarket, pools
@@ -156,11 +158,10 @@ class Karpenter:
             if found is None:
                 return
             pool, open_types = found
-            largest = max(open_types, key=lambda name: (cluster.shapes[name].cpu, cluster.shapes[name].memory))
-            counts = fill(cluster.shapes[largest], waiting, need)
+            counts, fitting = claim({name: cluster.shapes[name] for name in open_types}, waiting, need)
             if not counts:
-                return  # nothing pending fits any allowed type
-            kind = next(name for name in open_types if holds(cluster.shapes[name], waiting, counts))
+                return  # no allowed type holds one more pending pod: those pods stay Pending
+            kind = fitting[0]  # open_types run cheapest first
             spot = pool.capacity_type == SPOT
             if spot and self.market.launch_fails(kind, now):
                 cluster.note("Karpenter", counts, f"Spot {kind} has no capacity (launch failed): unavailable for "
@@ -176,8 +177,8 @@ class Karpenter:
             cluster.note("Karpenter", counts, lambda: (
                 f"launches {kind}{' Spot' if spot else ''} (Ready in {node.ready_at - now:.0f} s) for "
                 + ", ".join(f"{count} {name}" for name, count in counts.items())
-                + f" of the batch's pending pods: the cheapest allowed type that holds what the largest one under "
-                  f"the NodePool limits ({largest}) takes"
+                + f" of the batch's pending pods: the cheapest of the types under the NodePool limits that still "
+                  f"hold them all ({', '.join(fitting)})"
                 + (f", from NodePool {pool.name} (weight {pool.weight}, the first with room)"
                    if len(self.pools) > 1 else "")))
             for state in waiting:
