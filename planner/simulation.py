@@ -227,17 +227,25 @@ class Simulation:
         for group, members in self.cluster.groups.items():
             series.setdefault(f"nodes:{group}", []).append(len(members))
         for kind in self.types:
-            if kind in self.cluster.nodes_by_kind or f"nodes:type:{kind}" in series:
-                column = series.setdefault(f"nodes:type:{kind}", [0.0] * (len(series["time"]) - 1))
-                column.append(self.cluster.nodes_by_kind.get(kind, 0))
+            for prefix, counts in (("nodes:type:", self.cluster.nodes_by_kind),
+                                   ("nodes:autoscaled:", self.cluster.autoscaled_by_kind)):
+                if counts.get(kind) or f"{prefix}{kind}" in series:
+                    column = series.setdefault(f"{prefix}{kind}", [0.0] * (len(series["time"]) - 1))
+                    column.append(counts.get(kind, 0))
+        usd, node_hours = self.cluster.bill()
+        series.setdefault("cost_usd", []).append(usd)
+        series.setdefault("node_hours", []).append(node_hours)
         for name, state in self.states.items():
             series.setdefault(f"{name}:load", []).append(state.load if name in RATE_WORKLOADS else state.desired)
             series.setdefault(f"{name}:replicas", []).append(state.desired)
             series.setdefault(f"{name}:ready", []).append(state.ready_count)
-            series.setdefault(f"{name}:metric", []).append(state.reported if state.reported is not None else math.nan)
+            fallback = bool(state.spec.autoscaling and state.spec.autoscaling.kind == "keda"
+                            and self.pod_autoscaling.keda.in_fallback(state, self.cluster.now))
+            # Absent while the HPA cannot read the metric (or reads KEDA's fallback instead of it).
+            series.setdefault(f"{name}:metric", []).append(
+                math.nan if state.reported is None or fallback else state.reported)
             if state.spec.autoscaling and state.spec.autoscaling.kind == "keda":
-                series.setdefault(f"{name}:fallback", []).append(
-                    int(self.pod_autoscaling.keda.in_fallback(state, self.cluster.now)))
+                series.setdefault(f"{name}:fallback", []).append(int(fallback))
 
     def _summary(self) -> dict:
         workloads_summary = {}

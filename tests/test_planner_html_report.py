@@ -33,3 +33,23 @@ def test_without_a_plot_the_page_has_the_tables(tmp_path, capsys, planner_defaul
     assert main(["--no-plot", "--quiet", "--out", str(tmp_path)]) == 0
     (page,) = tmp_path.glob("*.html")
     assert "<img" not in page.read_text() and "cluster: cost" in page.read_text()
+
+
+def test_the_table_marks_differences_and_shows_capacity_not_reached():
+    from planner.outputs.html_report import Page
+    page = Page("t")
+    page.table("Summary", [["", "a", "b"], ["web: time to capacity", "1 min", "-"],
+                           ["web: capacity reached", "yes", "NO"], ["cluster: cost", "$1.00", "$1.00 *"],
+                           ["cluster: peak nodes", "3", "4"]], ["a note"], "the definitions")
+    text = page.render()
+    assert '<td class="miss">not reached</td>' in text and '<td class="miss">NO</td>' in text
+    assert '<td class="differs">4</td>' in text and '<td class="differs">$1.00 *</td>' not in text
+    assert text.index("<table>") < text.index("a note") < text.index("the definitions")
+
+
+def test_the_plan_page_has_the_verdict_the_table_and_every_runs_log(tmp_path, capsys, planner_defaults):
+    assert main(["--explain", "inflate", "--compare", "headroom=2", "--quiet", "--no-plot", "--out", str(tmp_path)]) == 0
+    (page,) = tmp_path.glob("*.html")
+    text = page.read_text()
+    assert re.findall(r"<h2>([^<]*)</h2>", text)[:2] == ["Verdict", "Summary"] and "<table>" in text
+    assert "<h2>Decisions for inflate (settings)</h2>" in text and "<h2>Decisions for inflate (headroom=2)</h2>" in text

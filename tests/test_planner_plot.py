@@ -46,12 +46,16 @@ def chapter():
 
 def test_a_colour_per_workload_and_a_style_per_run(chapter):
     _, axes = chapter
-    for label in ("requests/s", "replicas (HPA, KEDA)", "node demos: pods"):
+    for label in ("requests/s", "replicas (HPA, KEDA)"):
         lines = axes[label].get_lines()
         for name in {line.get_label().split(":")[0] for line in lines}:
             mine = [line for line in lines if line.get_label().split(":")[0] == name]
             assert {line.get_color() for line in mine} == {COLOURS[name]}, (label, name)
             assert {line.get_linestyle() for line in mine} == {"-", "--"}, (label, name)
+    for name in ("inflate", "tester"):  # a panel each: tester's 150 pods would flatten inflate's 5
+        lines = axes[f"{name}: pods"].get_lines()
+        assert {line.get_color() for line in lines} == {COLOURS[name]}
+        assert {line.get_linestyle() for line in lines} == {"-", "--"}
 
 
 def test_rates_replicas_and_node_demos_on_separate_axes(chapter):
@@ -59,13 +63,14 @@ def test_rates_replicas_and_node_demos_on_separate_axes(chapter):
     assert {line.get_label() for line in axes["requests/s"].get_lines()} == {"php-apache", "podinfo", "podinfo-keda"}
     assert {line.get_label() for line in axes["replicas (HPA, KEDA)"].get_lines()} == \
         {"php-apache", "podinfo", "podinfo-keda"}
-    assert {line.get_label() for line in axes["node demos: pods"].get_lines()} == \
-        {"inflate: asked", "inflate: Ready", "tester: asked", "tester: Ready"}
+    for name in ("inflate", "tester"):
+        assert {line.get_label() for line in axes[f"{name}: pods"].get_lines()} == {"asked", "Ready"}
 
 
 def test_counts_have_integer_ticks(chapter):
     _, axes = chapter
-    for label in ("replicas (HPA, KEDA)", "node demos: pods", "pending pods", "nodes by group", "nodes by type"):
+    for label in ("replicas (HPA, KEDA)", "inflate: pods", "tester: pods", "pending pods", "nodes by group",
+                  "autoscaled nodes by type"):
         ticks = [tick for tick in axes[label].get_yticks() if 0 <= tick <= axes[label].get_ylim()[1]]
         assert ticks and all(tick == int(tick) for tick in ticks), (label, ticks)
 
@@ -90,7 +95,7 @@ def test_legends_stand_outside_the_data_and_title_names_scenario_and_runs(chapte
     title = figure._suptitle.get_text()
     assert title.startswith("scenario chapter, 40 min")
     assert "solid: cdk.json's settings; dashed: nodeAutoscaler=cluster-autoscaler" in title
-    assert axes["nodes by type"].get_xlabel() == "minutes"
+    assert axes["node-hours so far"].get_xlabel() == "minutes"
 
 
 def test_outages_and_fallback_are_shaded(fallback):
@@ -109,3 +114,51 @@ def test_long_runs_read_in_hours():
     axis = figure.axes[-1]
     assert axis.get_xlabel() == "hours" and max(axis.get_xlim()) < 7
     plt.close(figure)
+
+
+def _coincide(first, second) -> bool:
+    return list(first.get_xdata()) == list(second.get_xdata()) and \
+        [round(v, 9) for v in first.get_ydata()] == [round(v, 9) for v in second.get_ydata()]
+
+
+def test_no_line_hides_under_another(chapter):
+    """Issue 18 item 14: lines that coincide (podinfo and podinfo-keda, both runs at rest) stay visible: a
+    later line is always thinner than the one it lies on, so the earlier shows around it."""
+    _, axes = chapter
+    pairs = 0
+    for axis in axes.values():
+        lines = [line for line in axis.get_lines() if len(line.get_xdata()) > 2]
+        for index, later in enumerate(lines):
+            for earlier in lines[:index]:
+                if _coincide(earlier, later):
+                    pairs += 1
+                    assert later.get_linewidth() < earlier.get_linewidth(), axis.get_ylabel()
+    assert pairs  # the chapter has coincident lines: the check ran
+
+
+def test_shadings_never_cover_each_other(fallback):
+    _, axes = fallback
+    for axis in axes.values():
+        boxes = [patch.get_path().get_extents(patch.get_patch_transform()) for patch in axis.patches]
+        for index, box in enumerate(boxes):
+            for other in boxes[:index]:
+                overlap_x = min(box.x1, other.x1) > max(box.x0, other.x0)
+                assert not (overlap_x and min(box.y1, other.y1) > max(box.y0, other.y0)), axis.get_ylabel()
+
+
+def test_a_metric_is_absent_while_the_hpa_cannot_read_it(fallback):
+    """Prometheus is unreachable from 10 to 20 minutes: podinfo's HPA gets no metric, and KEDA's HPA reads
+    the fallback, not the metric, so both are drawn as gaps there rather than as their last value."""
+    _, axes = fallback
+    for line in axes["HPA metric, % of target"].get_lines():
+        if line.get_label().startswith(("podinfo ", "podinfo-keda ")):
+            inside = [y for x, y in zip(line.get_xdata(), line.get_ydata()) if 12.0 <= x < 20.0]
+            assert inside and all(y != y for y in inside), line.get_label()  # NaN: not drawn
+
+
+def test_cost_and_node_hours_over_time(chapter):
+    _, axes = chapter
+    for label in ("cost so far, USD", "node-hours so far"):
+        for line in axes[label].get_lines():
+            values = list(line.get_ydata())
+            assert values[0] == 0 and all(b >= a for a, b in zip(values, values[1:])) and values[-1] > 0

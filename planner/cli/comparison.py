@@ -71,6 +71,11 @@ def select(runs: dict[str, AppConfig], scenario: Scenario) -> Selection:
     return selection
 
 
+def every_workload(selection: Selection) -> list[Workload]:
+    """Each workload any run plans, once (headroom's placeholders only in the runs that set them)."""
+    return list({spec.name: spec for specs in selection.workloads.values() for spec in specs}.values())
+
+
 def _stand_in_group(config: AppConfig) -> str | None:
     """The node group a node demo's pods can use in this run; None with no node autoscaler."""
     if config.enable_karpenter:

@@ -27,7 +27,7 @@ from planner.engine.inputs import InputError
 from planner.outputs.progress import Progress
 from planner.outputs.plot import plot
 from planner.outputs.report import slug, write_series
-from planner.outputs.table import DEFINITIONS, TYPICAL, duration_text, summary_table
+from planner.outputs.table import DEFINITIONS, TYPICAL, duration_text, summary_rows, summary_table
 from planner.outputs.verdict import verdict_text
 from planner.simulation import PlanError, Simulation
 from eks_scaling import cdk_json
@@ -176,13 +176,14 @@ def _sweep(args: argparse.Namespace) -> None:
                "typical latencies; time to capacity p50/p95 over each rise of the load; * on the Pareto front "
                "(cost against the workloads' mean p95)")
     try:
-        table, written = sweep.run(swept, _base(args), scenario, out, plot=not args.no_plot, options=options,
+        lines, written = sweep.run(swept, _base(args), scenario, out, plot=not args.no_plot, options=options,
                                    progress=None if args.quiet else lambda label: print(f"planning {label}",
                                                                                          file=sys.stderr))
+        table = sweep.text(lines)
         page = Page(f"Sweep: {scenario.name}, " + " x ".join(swept))
-        page.text("One row per combination", f"{heading}\n{table}\n{DEFINITIONS}")
+        page.table("One row per combination", lines, [], DEFINITIONS, caption=heading, compare=False)
         if not args.no_plot:
-            page.plot("Cost against time to capacity, with the Pareto front", written[-1])
+            page.plot("Cost against time to capacity per workload, each with its Pareto front", written[-1])
         report = page.write(written[0].with_suffix(".html"))
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None
@@ -232,7 +233,10 @@ def _plan(args: argparse.Namespace) -> None:
     stem = slug(scenario.name)
     name = "_vs_".join(slug(result.label) for result in levels[TYPICAL])
     page = Page(f"Plan: {scenario.name}, " + " vs ".join(result.label for result in levels[TYPICAL]))
-    page.text("Summary", "\n".join([heading, table, *selection.notes, DEFINITIONS]))
+    if answer:
+        page.verdict(answer.splitlines())
+    rows, flips = summary_rows(levels, marked=selection.stand_ins)
+    page.table("Summary", rows, [*flips, *selection.notes], DEFINITIONS, caption=heading)
     try:
         written = [path for level, results in levels.items() for result in results
                    for path in write_series(result, out / "_".join([stem, slug(result.label)]
@@ -246,10 +250,10 @@ def _plan(args: argparse.Namespace) -> None:
         if not args.no_plot:
             subtitle = "typical latencies (the table gives the range)" if len(levels) > 1 else ""
             written.append(plot(levels[TYPICAL], out / f"{stem}_{name}.png", scenario=scenario,
-                                workloads=selection.workloads[runs[0].label], subtitle=subtitle))
+                                workloads=comparison.every_workload(selection), subtitle=subtitle))
             page.plot("Load, replicas, nodes and metrics over time", written[-1])
         for label, log in logs.items():
-            page.text(f"Decisions for {args.explain} ({label})", log)
+            page.text(f"Decisions for {args.explain} ({label})", log, log=True)
         report = page.write(out / f"{stem}_{name}.html")
     except OSError as error:
         raise InputError(f"--out {out}: cannot write {error.filename} ({error.strerror})") from None

@@ -1,7 +1,7 @@
 """--sweep KEY=V1,V2 (repeatable): plan every combination of the swept settings and print one row each,
-with the cost against time-to-capacity plot and its Pareto front (the combinations no other one beats on
-both cost and time to capacity: the workloads' p95 times, averaged, so a faster workload counts as much as
-the slowest one)."""
+with the cost against time-to-capacity plot: one panel per workload with its own Pareto front (the
+combinations no other one beats on both cost and that workload's p95 time to capacity). The table's
+front column is over the workloads' mean p95, a summary of the panels."""
 
 from __future__ import annotations
 
@@ -149,30 +149,48 @@ def write_csv(lines: list[list[str]], path: Path) -> Path:
     return path
 
 
+def front_of(rows: list[Row], workload: str) -> list[Row]:
+    """The rows no other beats on both cost and this workload's p95 time to capacity."""
+    def p95(row: Row) -> float:
+        return row.time_to_capacity.get(workload, (NEVER, NEVER))[1]
+
+    def beaten(row: Row) -> bool:
+        return any(other.cost_usd <= row.cost_usd and p95(other) <= p95(row)
+                   and (other.cost_usd, p95(other)) != (row.cost_usd, p95(row)) for other in rows)
+    return [row for row in rows if not beaten(row)]
+
+
 def plot_front(rows: list[Row], path: Path, title: str) -> Path:
-    """Cost against the mean p95 time to capacity; the Pareto front joined; each point labelled with its
-    values (combinations at the same point share one label)."""
+    """One panel per workload: cost against that workload's p95 time to capacity (a mean over workloads
+    would let a fast one hide a slow one), its Pareto front joined, each point labelled with its values
+    (combinations at the same point share one label)."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    finite = [row for row in rows if row.mean_p95 != NEVER]
-    front = sorted((row for row in pareto(rows) if row.mean_p95 != NEVER), key=lambda row: row.mean_p95)
-    figure, axis = pyplot.subplots(figsize=(9, 5))
-    axis.scatter([row.mean_p95 for row in finite], [row.cost_usd for row in finite], color="0.6", zorder=3,
-                 label="combination")
-    axis.plot([row.mean_p95 for row in front], [row.cost_usd for row in front], "o-", color="tab:red", zorder=4,
-              label="Pareto front")
-    points: dict[tuple[float, float], list[str]] = {}
-    for row in finite:
-        points.setdefault((row.mean_p95, row.cost_usd), []).append(", ".join(row.changed.values()))
-    for (x, y), labels in points.items():
-        axis.annotate("\n".join(labels), (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
-    axis.set_xlabel("p95 time to capacity, mean over the workloads (s)")
-    axis.set_ylabel("cost (USD)")
-    axis.set_title(title + "\npoints: " + ", ".join(rows[0].changed), fontsize=9)
-    axis.margins(x=0.25, y=0.15)
-    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    workloads = sorted({name for row in rows for name in row.time_to_capacity})
+    figure, axes = pyplot.subplots(len(workloads), 1, figsize=(9, 3.2 * len(workloads) + 0.8), squeeze=False)
+    for axis, name in zip(axes[:, 0], workloads):
+        finite = [row for row in rows if row.time_to_capacity.get(name, (NEVER, NEVER))[1] != NEVER]
+        front = sorted((row for row in front_of(rows, name) if row in finite),
+                       key=lambda row: row.time_to_capacity[name][1])
+        axis.scatter([row.time_to_capacity[name][1] for row in finite], [row.cost_usd for row in finite],
+                     color="0.6", zorder=3, label="combination")
+        axis.plot([row.time_to_capacity[name][1] for row in front], [row.cost_usd for row in front], "o-",
+                  color="tab:red", zorder=4, label="Pareto front")
+        points: dict[tuple[float, float], list[str]] = {}
+        for row in finite:
+            points.setdefault((row.time_to_capacity[name][1], row.cost_usd), []).append(", ".join(row.changed.values()))
+        for (x, y), labels in points.items():
+            axis.annotate("\n".join(labels), (x, y), textcoords="offset points", xytext=(5, 3), fontsize=7)
+        never = len(rows) - len(finite)
+        axis.set_title(f"{name}" + (f" ({never} combination(s) never reach capacity: not drawn)" if never else ""),
+                       fontsize=9, loc="left")
+        axis.set_xlabel(f"{name}: p95 time to capacity (s)")
+        axis.set_ylabel("cost (USD)")
+        axis.margins(x=0.25, y=0.15)
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    figure.suptitle(title + "; points: " + ", ".join(rows[0].changed), fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
@@ -180,8 +198,8 @@ def plot_front(rows: list[Row], path: Path, title: str) -> Path:
 
 
 def run(swept: dict[str, list[str]], base: dict, scenario: Scenario, out: Path, *, plot: bool,
-        options: dict, progress: Callable[[str], None] | None = None) -> tuple[str, list[Path]]:
-    """Plan the grid; the table as text, and the files written (CSV, and the plot unless plot=False)."""
+        options: dict, progress: Callable[[str], None] | None = None) -> tuple[list[list[str]], list[Path]]:
+    """Plan the grid; the table's cells, and the files written (CSV, and the plot unless plot=False)."""
     rows = []
     for changed, config in combinations(base, swept):
         if progress:
@@ -192,4 +210,4 @@ def run(swept: dict[str, list[str]], base: dict, scenario: Scenario, out: Path, 
     written = [write_csv(lines, out / f"{stem}.csv")]
     if plot:
         written.append(plot_front(rows, out / f"{stem}.png", f"{scenario.name}: cost against time to capacity"))
-    return text(lines), written
+    return lines, written

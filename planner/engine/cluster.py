@@ -51,6 +51,9 @@ class Cluster:
         self.nodes_removed = 0  # NodePool limits and node-group sizes free up only when this moves
         self.node_seconds: dict[str, float] = {}  # by instance type, of nodes already removed
         self.changes = 0  # any pod bound, unbound or Ready, or node added, Ready or removed
+        self.autoscaled_by_kind: dict[str, int] = {}  # nodes by type, the system group's left out
+        self.billed = [0.0, 0.0, 0.0, 0.0]  # (USD, node-seconds) accrued until `at`, then USD/s and nodes since
+        self.billed_at = 0.0
 
     def note(self, actor: str, workloads, text: str) -> None:
         """A decision for the log, when there is one (the text is built only then: pass a callable)."""
@@ -63,6 +66,18 @@ class Cluster:
         for node in self.nodes:
             seconds[node.billed_as] = seconds.get(node.billed_as, 0.0) + end - node.launched
         return {kind: value / 3600 for kind, value in sorted(seconds.items())}
+
+    def bill(self) -> tuple[float, float]:
+        """(USD, node-hours) of every node from launch to removal or now: what EC2 has billed so far."""
+        usd, seconds, rate, count = self.billed
+        elapsed = self.now - self.billed_at
+        self.billed, self.billed_at = [usd + rate * elapsed, seconds + count * elapsed, rate, count], self.now
+        return self.billed[0], self.billed[1] / 3600
+
+    def _billing(self, node: Node, sign: int) -> None:
+        self.bill()
+        self.billed[2] += sign * node.price / 3600
+        self.billed[3] += sign
 
     def jitter(self, seconds: float) -> float:
         return seconds * self.rng.uniform(1 - A.LATENCY_JITTER, 1 + A.LATENCY_JITTER)
@@ -77,6 +92,9 @@ class Cluster:
         self.nodes.append(node)
         self.groups[group].append(node)
         self.nodes_by_kind[kind] = self.nodes_by_kind.get(kind, 0) + 1
+        if group != "system":
+            self.autoscaled_by_kind[kind] = self.autoscaled_by_kind.get(kind, 0) + 1
+        self._billing(node, 1)
         if ready_at > self.now:
             self.in_flight[node] = None
             heapq.heappush(self.launches, (ready_at, next(self.counter), node))
@@ -93,6 +111,9 @@ class Cluster:
         self.groups[node.group].remove(node)
         self.in_flight.pop(node, None)
         self.nodes_by_kind[node.kind] -= 1
+        if node.group != "system":
+            self.autoscaled_by_kind[node.kind] -= 1
+        self._billing(node, -1)
         self.node_seconds[node.billed_as] = self.node_seconds.get(node.billed_as, 0.0) + self.now - node.launched
         self.nodes_removed += 1
         self.changes += 1

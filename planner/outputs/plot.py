@@ -1,6 +1,8 @@
 """The plan's picture: one panel per question, runs overlaid. Each workload keeps its colour in every run
 and each run its line style; counts sit on integer axes; legends stand right of the data; periods with
-Prometheus unreachable and with KEDA on its fallback are shaded."""
+Prometheus unreachable and with KEDA on its fallback are shaded, each in its own half of the panel so
+neither covers the other. Every line on a panel is thinner than the ones drawn before it, so a line that
+coincides with an earlier one shows inside it rather than hiding it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,13 @@ GROUP_COLOURS = {"system": "tab:gray", "karpenter": "tab:red", "ca": "tab:cyan"}
 GROUP_NAMES = {"system": "system group", "karpenter": "Karpenter", "ca": "ca-workers group"}
 TARGET_UNITS = {"cpu": "% CPU", "pods": "requests/s per pod", "keda": "requests/s per pod"}
 HOURS_FROM = 3 * 3600  # runs longer than this read in hours, shorter in minutes
+FIRST_WIDTH, THINNER = 3.2, 0.85  # the first line's width on a panel, and each next line's share of the last
+OUTAGE_BAND, FALLBACK_BAND = (0.5, 1.0), (0.0, 0.5)  # the shaded spans' vertical extents (axes fraction)
+
+
+def _line(axis, x, y, style: str, **options) -> None:
+    """A line thinner than every line already on the panel."""
+    axis.plot(x, y, style, linewidth=FIRST_WIDTH * THINNER ** len(axis.lines), **options)
 
 
 def plot(results: list[Result], path: Path, *, scenario: Scenario, workloads: list[Workload],
@@ -33,7 +42,8 @@ def plot(results: list[Result], path: Path, *, scenario: Scenario, workloads: li
 
 
 def draw(results: list[Result], *, scenario: Scenario, workloads: list[Workload], subtitle: str = ""):
-    """The runs of a plan overlaid; `workloads` are the ones every run plans."""
+    """The runs of a plan overlaid; `workloads`: every workload of any run (headroom only in the runs
+    that set it)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no screen: files only
@@ -45,43 +55,47 @@ def draw(results: list[Result], *, scenario: Scenario, workloads: list[Workload]
     names = [spec.name for spec in workloads]
     scaled = [spec for spec in workloads if spec.autoscaling]
     demos = [spec.name for spec in workloads if not spec.autoscaling  # node demos the scenario scales
-             and any(any(result.series[f"{spec.name}:replicas"]) for result in results)]
+             and any(any(result.series.get(f"{spec.name}:replicas", ())) for result in results)]
     panels = [("load", "requests/s")] if any(name in RATE_WORKLOADS for name in names) else []
     if scaled:
         panels += [("replicas", "replicas (HPA, KEDA)"), ("metric", "HPA metric, % of target")]
-    if demos:
-        panels += [("demos", "node demos: pods")]
-    panels += [("pending", "pending pods"), ("groups", "nodes by group"), ("types", "nodes by type")]
+    # One panel per node demo (and headroom's placeholders): tester's 150 would flatten inflate's 5.
+    panels += [(f"demo:{name}", f"{name}: pods") for name in demos]
+    panels += [("pending", "pending pods"), ("groups", "nodes by group"), ("types", "autoscaled nodes by type"),
+               ("cost", "cost so far, USD"), ("node_hours", "node-hours so far")]
     figure, axes = plt.subplots(len(panels), 1, figsize=(13, 2.2 * len(panels) + 1.0), sharex=True)
     axis_of = {key: axis for (key, _), axis in zip(panels, axes)}
     long = scenario.duration > HOURS_FROM
     unit, per = ("hours", 3600.0) if long else ("minutes", 60.0)
-    types = sorted({k.removeprefix("nodes:type:") for r in results for k in r.series if k.startswith("nodes:type:")})
+    types = sorted({k.removeprefix("nodes:autoscaled:") for r in results for k in r.series
+                    if k.startswith("nodes:autoscaled:")})
 
     for index, result in enumerate(results):
         series, style = result.series, STYLES[index % len(STYLES)]
         x = [t / per for t in series["time"]]
         for name in names:
             if name in RATE_WORKLOADS:
-                axis_of["load"].plot(x, series[f"{name}:load"], style, color=COLOURS[name], label=name)
+                _line(axis_of["load"], x, series[f"{name}:load"], style, color=COLOURS[name], label=name)
         for spec in scaled:
             name, target = spec.name, spec.autoscaling.target
-            axis_of["replicas"].plot(x, series[f"{name}:replicas"], style, color=COLOURS[name], label=name)
+            _line(axis_of["replicas"], x, series[f"{name}:replicas"], style, color=COLOURS[name], label=name)
             ratio = [math.nan if math.isnan(v) else 100 * v / target for v in series[f"{name}:metric"]]
-            axis_of["metric"].plot(x, ratio, style, color=COLOURS[name],
+            _line(axis_of["metric"], x, ratio, style, color=COLOURS[name],
                                    label=f"{name} (target {target:g} {TARGET_UNITS[spec.autoscaling.kind]})")
-        for name in demos:
-            axis_of["demos"].plot(x, series[f"{name}:replicas"], style, color=COLOURS[name], alpha=0.35,
-                                  label=f"{name}: asked")
-            axis_of["demos"].plot(x, series[f"{name}:ready"], style, color=COLOURS[name], label=f"{name}: Ready")
-        axis_of["pending"].plot(x, series["pending"], style, color="black", label="all workloads")
+        for name in (name for name in demos if f"{name}:replicas" in series):  # headroom: only where it is set
+            axis = axis_of[f"demo:{name}"]
+            _line(axis, x, series[f"{name}:replicas"], style, color=COLOURS[name], alpha=0.35, label="asked")
+            _line(axis, x, series[f"{name}:ready"], style, color=COLOURS[name], label="Ready")
+        _line(axis_of["pending"], x, series["pending"], style, color="black", label="all workloads")
         for group, colour in GROUP_COLOURS.items():
             values = series.get(f"nodes:{group}", [])
             if any(values):
-                axis_of["groups"].plot(x, values, style, color=colour, label=GROUP_NAMES[group])
+                _line(axis_of["groups"], x, values, style, color=colour, label=GROUP_NAMES[group])
         for kind in types:
-            values = series.get(f"nodes:type:{kind}", [0] * len(x))
-            axis_of["types"].plot(x, values, style, color=f"C{types.index(kind)}", label=kind)
+            values = series.get(f"nodes:autoscaled:{kind}", [0] * len(x))
+            _line(axis_of["types"], x, values, style, color=f"C{types.index(kind)}", label=kind)
+        _line(axis_of["cost"], x, series["cost_usd"], style, color="black", label="every node")
+        _line(axis_of["node_hours"], x, series["node_hours"], style, color="black", label="every node")
         if index == 0:
             _shade(axes, scenario, series, x, per)
 
@@ -90,8 +104,9 @@ def draw(results: list[Result], *, scenario: Scenario, workloads: list[Workload]
     for (key, label), axis in zip(panels, axes):
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
-        axis.set_ylim(0, max(1.0, axis.get_ylim()[1]))  # a flat zero still gets an axis from 0 to 1
-        if key not in ("metric", "load"):
+        counts = key not in ("metric", "load", "cost", "node_hours")
+        axis.set_ylim(0, max(1.0 if counts else 0.0, axis.get_ylim()[1]))  # a flat zero count still gets 0 to 1
+        if counts:
             axis.yaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axis.get_legend_handles_labels()
         # One entry per workload, group or type, drawn solid: the colour says which, the runs legend the style.
@@ -128,16 +143,17 @@ def _changed(label: str) -> str:
 
 
 def _shade(axes, scenario: Scenario, series: dict, x: list[float], per: float) -> None:
-    """Prometheus outages (from the scenario) and KEDA fallback (from the first run) on every panel."""
-    spans = [(start / per, end / per, "tab:red", 0.12) for start, end in scenario.prometheus_outages]
+    """Prometheus outages (from the scenario, upper half) and KEDA fallback (from the first run, lower half)
+    on every panel."""
+    spans = [(start / per, end / per, "tab:red", 0.12, OUTAGE_BAND) for start, end in scenario.prometheus_outages]
     for key in (k for k in series if k.endswith(":fallback")):
         start = None
         for at, on in zip(x + [x[-1]], series[key] + [0]):
             if on and start is None:
                 start = at
             elif not on and start is not None:
-                spans.append((start, at, "tab:orange", 0.25))
+                spans.append((start, at, "tab:orange", 0.25, FALLBACK_BAND))
                 start = None
     for axis in axes:
-        for start, end, colour, alpha in spans:
-            axis.axvspan(start, end, color=colour, alpha=alpha, linewidth=0)
+        for start, end, colour, alpha, (low, high) in spans:
+            axis.axvspan(start, end, ymin=low, ymax=high, color=colour, alpha=alpha, linewidth=0)

@@ -134,6 +134,17 @@ def _grouped(by_level: dict[str, str]) -> str:
 def summary_table(levels: dict[str, list[Result]], marked: dict[str, set[str]] | None = None) -> str:
     """One column per run (results of the same runs under each latency set, typical first); a workload
     `marked` for a run gets a * there. Ends with a note per conclusion that flips within the range."""
+    rows, notes = summary_rows(levels, marked)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) if column == 0 else cell.rjust(width)
+                       for column, (cell, width) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines + notes)
+
+
+def summary_rows(levels: dict[str, list[Result]],
+                 marked: dict[str, set[str]] | None = None) -> tuple[list[list[str]], list[str]]:
+    """The table's cells (a header row of run labels, then one row per figure) and its flip notes."""
     typical = levels[TYPICAL]
     labels = [result.label for result in typical]
     rows, notes = [["", *labels]], []
@@ -146,8 +157,4 @@ def summary_table(levels: dict[str, list[Result]], marked: dict[str, set[str]] |
         if flip:
             notes.append(flip)
         rows.append([("! " if flip else "") + title, *cells])
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) if column == 0 else cell.rjust(width)
-                       for column, (cell, width) in enumerate(zip(row, widths))) for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines + notes)
+    return rows, notes

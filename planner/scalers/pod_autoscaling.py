@@ -47,10 +47,11 @@ class PodAutoscaling:
             # ScalingDisabled before any metric is read (kubernetes pkg/controller/podautoscaler/horizontal.go
             # reconcileAutoscaler): at zero only KEDA's polls read the trigger, and count its failures.
             hpa.sync(current, now, [])
+            state.reported = None
             return
         outcome = self._outcome(state, hpa, now)
-        if isinstance(outcome, Recommendation):
-            state.reported = outcome.current
+        # What the HPA read; None while it cannot read its metric, so the plot shows the metric absent.
+        state.reported = outcome.current if isinstance(outcome, Recommendation) else None
         desired = hpa.sync(current, now, [outcome])
         if desired != current or not isinstance(outcome, Recommendation) or outcome.replicas != current:
             # Only syncs that change something or hold a recommendation back: the rest repeat themselves.
