@@ -121,9 +121,12 @@ class Cluster:
     def evict_all(self, node: Node) -> None:
         """Evict the node's pods: each one's ReplicaSet replacement goes Pending."""
         for pod in list(node.residents):
-            if pod.workload.priority >= 0:  # a workload's pod, not a headroom placeholder
-                self.disrupted += 1
-            self._requeue(pod)
+            self.evict(pod)
+
+    def evict(self, pod: Pod) -> None:
+        if pod.workload.priority >= 0:  # a workload's pod, not a headroom placeholder
+            self.disrupted += 1
+        self._requeue(pod)
 
     def _requeue(self, pod: Pod) -> None:
         """An evicted pod: its ReplicaSet's replacement (the same Pod object, reset) goes Pending."""

@@ -138,6 +138,25 @@ class WorkloadState:
     never_placed: int = 0  # pods deleted while still waiting for their first node
 
 
+def disruptions_allowed(state: WorkloadState) -> float:
+    """What the workload's PodDisruptionBudget lets go now: Ready pods less those it must keep (the
+    disruption controller's disruptionsAllowed, int-or-percent against the desired replicas, rounded up)."""
+    eviction = state.spec.eviction
+    if eviction.min_available is None and eviction.max_unavailable is None:
+        return math.inf
+    if eviction.min_available is not None:
+        keep = _scaled(eviction.min_available, state.desired)
+    else:
+        keep = state.desired - _scaled(eviction.max_unavailable, state.desired)
+    return max(state.ready_count - keep, 0)
+
+
+def _scaled(value: int | str, total: int) -> int:
+    if isinstance(value, str) and value.endswith("%"):
+        return math.ceil(int(value[:-1]) * total / 100)
+    return int(value)
+
+
 def fill(shape: Shape, waiting: list[WorkloadState], need: dict[str, int]) -> dict[str, int]:
     """How many of each workload's pods a fresh node of this shape takes, in order (first fit)."""
     counts, cpu, memory, pods = {}, 0.0, 0.0, 0

@@ -43,6 +43,7 @@ class Eviction:
     blocker: str | None = None  # why its pods block a scale-down: safe-to-evict "false", local storage
     min_available: int | str | None = None  # its PodDisruptionBudget, as minAvailable
     max_unavailable: int | str | None = None  # or as maxUnavailable
+    do_not_disrupt: bool = False  # karpenter.sh/do-not-disrupt: "true" on its pods: Karpenter never drains them
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def _container_resources(manifest: str, **values) -> tuple[float, float, float |
 
 
 SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
 
 
 def _eviction(manifest: str, **values) -> Eviction:
@@ -95,7 +97,8 @@ def _eviction(manifest: str, **values) -> Eviction:
     blocker = (f"{SAFE_TO_EVICT}: \"false\"" if safe == "false"
                else "local storage (--skip-nodes-with-local-storage)" if local and safe != "true" else None)
     budget = next((obj["spec"] for obj in objects if obj["kind"] == "PodDisruptionBudget"), {})
-    return Eviction(blocker, budget.get("minAvailable"), budget.get("maxUnavailable"))
+    pinned = str(template.get("metadata", {}).get("annotations", {}).get(DO_NOT_DISRUPT, "")).lower() == "true"
+    return Eviction(blocker, budget.get("minAvailable"), budget.get("maxUnavailable"), pinned)
 
 
 def _hpa(manifest: str, configured: dict, **values) -> tuple[int, int, dict, Behavior | None]:

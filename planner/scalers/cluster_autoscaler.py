@@ -17,7 +17,7 @@ import math
 
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
-from planner.engine.nodes import Node, WorkloadState, fill, next_multiple
+from planner.engine.nodes import Node, WorkloadState, disruptions_allowed, fill, next_multiple
 from planner.engine.workloads import duration_seconds
 from eks_scaling.settings import AppConfig
 
@@ -137,7 +137,7 @@ class ClusterAutoscaler:
         for name, count in node.counts.items():
             state = self.cluster.states[name]
             spec = state.spec
-            if spec.eviction.blocker or count > _disruptions_allowed(state):
+            if spec.eviction.blocker or count > disruptions_allowed(state):
                 return None
             for group in spec.groups:
                 for other in self.cluster.groups[group]:
@@ -189,22 +189,3 @@ def _utilization(node: Node, daemonsets: tuple[float, float, int]) -> float:
     (--ignore-daemonsets-utilization=false; simulator/utilization)."""
     cpu, memory, _ = daemonsets
     return max((node.used_cpu + cpu) / (node.cpu + cpu), (node.used_memory + memory) / (node.memory + memory))
-
-
-def _disruptions_allowed(state: WorkloadState) -> float:
-    """What the workload's PodDisruptionBudget lets go at once: Ready pods less those it must keep."""
-    eviction = state.spec.eviction
-    if eviction.min_available is None and eviction.max_unavailable is None:
-        return math.inf
-    if eviction.min_available is not None:
-        keep = _scaled(eviction.min_available, state.desired)
-    else:
-        keep = state.desired - _scaled(eviction.max_unavailable, state.desired)
-    return max(state.ready_count - keep, 0)
-
-
-def _scaled(value: int | str, total: int) -> int:
-    """A PDB's int-or-percent against the desired replicas (rounded up, as the disruption controller)."""
-    if isinstance(value, str) and value.endswith("%"):
-        return math.ceil(int(value[:-1]) * total / 100)
-    return int(value)
