@@ -39,6 +39,9 @@ class Keda:
         scaling, name = state.spec.autoscaling, state.spec.name
         if now % scaling.polling_interval >= self.step:
             return
+        if self.idle(state) and self.metrics.prometheus_up(now):
+            self.failures[name] = 0  # the read succeeds; its value is what the HPA asks for on its own reads
+            return
         value = self._read(state, now)
         if value is None and self.failures[name] <= scaling.fallback_threshold:
             return  # an error and no fallback yet: neither active nor idle
@@ -57,6 +60,13 @@ class Keda:
                 self.cluster.scale_to(state, 0)
         elif state.desired < scaling.min_replicas:
             self.cluster.scale_to(state, scaling.min_replicas)
+
+    def idle(self, state: WorkloadState) -> bool:
+        """A poll cannot change the replicas (no scaling from or to zero, nothing under the minimum) and,
+        with Prometheus never down in the plan, cannot fail: the loop need not stop for it."""
+        scaling = state.spec.autoscaling
+        return scaling.min_replicas >= 1 and state.desired >= scaling.min_replicas \
+            and not self.metrics.scenario.prometheus_outages
 
     def in_fallback(self, state: WorkloadState, now: float) -> bool:
         """KEDA serves its fallback: more than failureThreshold reads have failed in a row."""

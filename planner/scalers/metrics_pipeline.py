@@ -58,6 +58,8 @@ class MetricsPipeline:
         self.ready_base: dict[tuple[Pod, float], float] = {}  # (pod, started) -> served total when it turned Ready
         # One series per pod incarnation (pod, started): its scraped counter samples, oldest first.
         self.series: dict[str, dict[tuple[Pod, float], deque[tuple[float, float]]]] = {}
+        self.summed: tuple = (None, 0.0)  # ((workload, time), total_rate) of the last query
+        self.seen: dict[str, tuple[float, int]] = {}  # (load, Ready pods) at each workload's last observation
 
     def prometheus_up(self, now: float) -> bool:
         return self.scenario.prometheus_up(now)
@@ -72,14 +74,18 @@ class MetricsPipeline:
     def observe(self, state: WorkloadState, now: float) -> None:
         ready = state.ready_count
         name = state.spec.name
+        cpu_due, scrape_due = now % A.METRICS_SERVER_RESOLUTION < self.step, now % SCRAPE_SECONDS < self.step
+        if not (cpu_due or scrape_due) and self.seen.get(name) == (state.load, ready):
+            return  # no scrape, and the rates that accrue are unchanged: the next call adds this stretch too
+        self.seen[name] = (state.load, ready)
         if state.spec.autoscaling.kind == "cpu":
-            self.metrics_server.observe(state, now, scrape=now % A.METRICS_SERVER_RESOLUTION < self.step)
+            self.metrics_server.observe(state, now, scrape=cpu_due)
         if state.spec.autoscaling.rate_window:
             # Requests served since the last observation, at the rate that held since then.
             self.served[name] = self.served.get(name, 0.0) + \
                 self.served_rate.get(name, 0.0) * (now - self.observed.get(name, now))
             self.observed[name] = now
-            if now % SCRAPE_SECONDS < self.step and self.prometheus_up(now):
+            if scrape_due and self.prometheus_up(now):
                 self._scrape(state, now)
             # A pod serves at most a core's worth of requests (podinfo has no CPU limit).
             self.served_rate[name] = min(state.load / ready, 1 / A.PODINFO_CPU_PER_REQUEST) if ready else 0.0
@@ -131,7 +137,10 @@ class MetricsPipeline:
                 self.ready_base.pop(key, None)
 
     def _rate(self, samples: deque[tuple[float, float]], now: float, window: float) -> float | None:
-        inside = [sample for sample in samples if now - window < sample[0] <= now]
+        if samples[0][0] > now - window and samples[-1][0] <= now:
+            inside = list(samples)  # the scrape kept only the window: the usual case, without a filter
+        else:
+            inside = [sample for sample in samples if now - window < sample[0] <= now]
         return prometheus_rate(inside, now - window, now)
 
     def pod_rates(self, state: WorkloadState, now: float) -> dict[Pod, float]:
@@ -148,6 +157,10 @@ class MetricsPipeline:
     def total_rate(self, state: WorkloadState, now: float) -> float:
         """sum(rate(...[window])) over every series of the workload, including pods gone within the window;
         an empty result reads as 0 (KEDA's prometheus scaler, ignoreNullValues default true)."""
+        if self.summed[0] == (state.spec.name, now):
+            return self.summed[1]  # KEDA's poll and its HPA's read at the same instant: one query
         window = state.spec.autoscaling.rate_window
         rates = (self._rate(samples, now, window) for samples in self.series.get(state.spec.name, {}).values())
-        return sum(rate for rate in rates if rate is not None)
+        total = sum(rate for rate in rates if rate is not None)
+        self.summed = ((state.spec.name, now), total)
+        return total

@@ -33,7 +33,7 @@ class PodAutoscaling:
     def next_event(self, now: float) -> float:
         """The next HPA sync or KEDA poll."""
         polls = [state.spec.autoscaling.polling_interval for state in self.cluster.states.values()
-                 if state.spec.autoscaling and state.spec.autoscaling.kind == "keda"]
+                 if state.spec.autoscaling and state.spec.autoscaling.kind == "keda" and not self.keda.idle(state)]
         return min(next_multiple(now, period) for period in (A.HPA_SYNC_PERIOD, *polls))
 
     def reconcile(self, state: WorkloadState, now: float) -> None:
