@@ -12,7 +12,7 @@ import pytest
 from eks_scaling.parse_settings import parse_config
 from planner.engine import scenario as S
 from planner.engine.workloads import Eviction, node_demo
-from planner.scalers.karpenter_disruption import Command
+from planner.scalers.karpenter_disruption import Command, ordered
 from planner.simulation import Simulation
 from tests.context import with_defaults
 from tests.test_planner_karpenter import ONLY_INFLATE, policy, series
@@ -85,3 +85,13 @@ def test_a_command_is_revalidated_after_its_wait():
     karpenter.cluster.scale_to(state, 7)  # more pods arrived during the wait: c5.large no longer holds them
     karpenter.cluster.schedule()
     assert not karpenter._still_holds(replace, nodes)
+
+
+def test_candidates_go_by_savings_per_disruption():
+    """consolidation.go sortCandidates (SavingsRatio, descending): an m5.xlarge with two pods ($0.192 over
+    3) before an m5.large with one ($0.096 over 2), though it holds more pods."""
+    _, nodes, _ = karpenter_with(["m5.large", "m5.xlarge"], 0)
+    small, large = nodes
+    for node, count in ((small, 1), (large, 2)):
+        node.residents = {object(): None for _ in range(count)}
+    assert ordered([small, large]) == [large, small]

@@ -65,10 +65,7 @@ class Consolidation:
         if state == self.consolidated:
             return  # nothing changed since consolidation last found no move
         budget = self._budget("Underutilized")
-        # The most savings per unit of disruption first (consolidation.go sortCandidates, SavingsRatio: price
-        # over the reschedule disruption cost, 1 per node and 1 per pod with default eviction costs).
-        candidates = sorted((node for node in candidates if node.residents),
-                            key=lambda node: -node.price / (1 + len(node.residents)))
+        candidates = ordered(node for node in candidates if node.residents)
         if self.disruption.policy == "Balanced":
             candidates = [node for node in candidates if self._approved([node], None)]
         command = self._multi_node(candidates[:min(budget, MULTI_NODE_MAX_CANDIDATES)], now) \
@@ -249,6 +246,12 @@ class Consolidation:
                 del self.draining[node]
                 if not node.removed:
                     self.cluster.remove_node(node)
+
+
+def ordered(candidates) -> list[Node]:
+    """The most savings per unit of disruption first (consolidation.go sortCandidates, SavingsRatio: the
+    price over the reschedule disruption cost, 1 per node and 1 per pod with default eviction costs)."""
+    return sorted(candidates, key=lambda node: -node.price / (1 + len(node.residents)))
 
 
 def balanced_score(savings: float, disruption: float, pool_cost: float, pool_disruption: float) -> float:
