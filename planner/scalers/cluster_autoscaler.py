@@ -56,7 +56,17 @@ class ClusterAutoscaler:
             self._scale_down(now)
 
     def next_event(self, now: float) -> float:
-        return next_multiple(now, A.CA_SCAN_INTERVAL)
+        """The next scan that can act: every scan while pods wait or the cluster changed since the last
+        simulation; otherwise the first scan at which an unneeded node is due (and the delay after a
+        scale-up has passed) or an unremovable node's recheck comes. Quiet scans change nothing."""
+        scan = next_multiple(now, A.CA_SCAN_INTERVAL)
+        if self._waiting() or self.simulated != (self.cluster.changes, tuple(self.unremovable)):
+            return scan
+        due = [max(since + self.unneeded_after, self.last_scale_up + A.CA_SCALE_DOWN_DELAY_AFTER_ADD - 1e-6)
+               for since in self.unneeded.values()]
+        rechecks = [until - 1e-6 for until in self.unremovable.values()]
+        wake = min(due + rechecks, default=math.inf)
+        return max(scan, next_multiple(wake, A.CA_SCAN_INTERVAL)) if wake < math.inf else math.inf
 
     def _waiting(self) -> list[WorkloadState]:
         """Pending pods it can help: pods for its group that Karpenter does not provision for."""
