@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from planner.engine import scenario as S
 from planner.cli.main import main
 from planner.engine.scenario import Scenario

@@ -18,7 +18,7 @@ from eks_scaling.parse_settings import parse_config
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from eks_scaling.versions import PAUSE_IMAGE
 from tests.context import with_defaults
-from tests.synth import chart_values, manifest_objects, manifest_objects_by_name
+from tests.synth import chart_values, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
 BEHAVIOR = {"scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",

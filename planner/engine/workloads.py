@@ -10,7 +10,6 @@ import re
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY, hpa, node_pools, scaled_object
 from eks_scaling.manifests import load_manifest
 from eks_scaling.prometheus_queries import REQUESTS_PER_SECOND_RULE
-from planner.engine import assumptions as A
 from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
 from eks_scaling.settings import AppConfig
 from eks_scaling.controller_footprints import daemonsets, system_controllers

@@ -14,9 +14,7 @@ import math
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
 from planner.engine.nodes import Node, WorkloadState
-# BALANCED_K and balanced_score: re-exported, the tests read them here
-from planner.scalers.karpenter_disruption import (BALANCED_K, POLLING_PERIOD, VALIDATION_DELAY,  # noqa: F401
-                                                  Command, Consolidation, balanced_score)
+from planner.scalers.karpenter_disruption import POLLING_PERIOD, VALIDATION_DELAY, Command, Consolidation
 from planner.scalers.karpenter_scheduling import claim
 from planner.engine.workloads import node_pool_disruption, quantity
 from planner.scalers.budget_schedule import Schedule

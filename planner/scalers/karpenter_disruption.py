@@ -200,7 +200,7 @@ class Consolidation:
             return
         self.cluster.note("Karpenter", {name for node in valid for name in node.counts}, lambda: (
             f"consolidation ({command.reason}, {self.disruption.policy}, budgets "
-            + ", ".join(nodes for nodes, *_ in self.disruption.budgets) + f"): "
+            + ", ".join(nodes for nodes, *_ in self.disruption.budgets) + "): "
             + (f"deletes {len(valid)} node(s)" if command.replacement is None
                else f"replaces {len(valid)} node(s) with one {command.replacement}")
             + f" after {VALIDATION_DELAY:g} s of validation; evicts "
