@@ -9,7 +9,7 @@ import pytest
 from eks_scaling import cdk_json
 from eks_scaling.setting_table import DEFAULTS
 from tests.context import write_cdk_json
-from tests.synth import CONFIGS, PIPELINE, Synth, synthesize, synthesize_pipeline
+from tests.synth import CONFIGS, PIPELINE, Synth, synthesize, synthesize_pipeline, update_templates
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +29,19 @@ def default(synth: Callable[[str], Synth]) -> Synth:
     return synth("default")
 
 
+
+
+@pytest.fixture(scope="session")
+def update_synth(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, str]], dict]:
+    """Templates under tests/synth.py's UPDATE_BASE and overrides, each set synthesized once per session."""
+    cache: dict[str, dict] = {}
+
+    def run(overrides: dict[str, str]) -> dict:
+        key = repr(sorted(overrides.items()))
+        if key not in cache:
+            cache[key] = update_templates(overrides, tmp_path_factory.mktemp("update"))
+        return cache[key]
+    return run
 
 
 @pytest.fixture(scope="session")

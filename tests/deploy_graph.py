@@ -27,7 +27,10 @@ class DeployGraph:
 
     @classmethod
     def of(cls, outdir: Path) -> "DeployGraph":
-        templates = read_templates(outdir)
+        return cls.of_templates(read_templates(outdir))
+
+    @classmethod
+    def of_templates(cls, templates: dict[str, dict[str, Any]]) -> "DeployGraph":
         graph = cls(templates)
         for file, template in templates.items():
             resources = template.get("Resources", {})
@@ -45,6 +48,19 @@ class DeployGraph:
     def type_of(self, node: Node) -> str:
         file, key = node
         return self.templates[file]["Resources"][key]["Type"] if key else "start"
+
+    def order(self) -> list[Node]:
+        """Every resource after all it waits for (nested-stack starts left out); ties in sorted order."""
+        done: dict[Node, None] = {}
+
+        def visit(node: Node) -> None:
+            if node not in done:
+                for dep in sorted(self.waits_for[node]):
+                    visit(dep)
+                done[node] = None
+        for node in sorted(self.waits_for):
+            visit(node)
+        return [node for node in done if node[1]]
 
     def longest_kubernetes_chain(self) -> list[Node]:
         """The longest sequence of Kubernetes resources that must deploy one after another."""

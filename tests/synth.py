@@ -16,6 +16,7 @@ from stacks.nag import add_nag_checks
 from eks_scaling.pipeline_config import parse_pipeline
 from stacks.pipeline_stack import PipelineStack
 from tests.context import with_defaults
+from tests.deploy_graph import read_templates
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 
@@ -85,6 +86,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "kedaActivationThreshold": "1",
     },
 }
+
+
+# The base of every setting change (tests/test_update_safety.py, tests/test_deploy_model.py): everything
+# on, so that every setting has something to change.
+UPDATE_BASE = {
+    "account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a,eu-west-1b",
+    "nodeAutoscaler": "both", "inflateReplicas": "1", "testerReplicas": "1", "loadGenerators": "true",
+    "adminPrincipalArns": "arn:aws:iam::111122223333:role/Admin", "systemNodeDesiredSize": "3",
+}
+
+
+def update_templates(overrides: dict[str, str], outdir: Path) -> dict[str, dict[str, Any]]:
+    """The app's templates under UPDATE_BASE and overrides; no cdk-nag and no asset staging, for speed."""
+    context = {**with_defaults({**UPDATE_BASE, **overrides}), "aws:cdk:disable-asset-staging": True}
+    app = cdk.App(outdir=str(outdir), context=context)
+    add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
+    app.synth()
+    return read_templates(outdir)
 
 
 @dataclass

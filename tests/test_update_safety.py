@@ -11,28 +11,15 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from eks_scaling.setting_table import SETTINGS
 from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.parse_settings import parse_config
-from stacks.eks_scaling_stack import add_eks_scaling_stack
-from tests.context import with_defaults
-from tests.deploy_graph import read_templates
 from tests.docs import setting_lines
 from tests.update_safety import Templates, Update
 
-
-# Everything on, so that every setting has something to change.
-BASE = {
-    "account": "111122223333", "region": "eu-west-1", "availabilityZones": "eu-west-1a,eu-west-1b",
-    "nodeAutoscaler": "both", "inflateReplicas": "1", "testerReplicas": "1", "loadGenerators": "true",
-    "adminPrincipalArns": "arn:aws:iam::111122223333:role/Admin", "systemNodeDesiredSize": "3",
-}
 
 # One changed valid value per setting (with what it needs alongside). Sizes grow: see GROW_ONLY.
 CHANGED: dict[str, dict[str, str]] = {
@@ -121,25 +108,9 @@ ALONE = ("clusterName", "adminPrincipalArns", "vpcFlowLogs", "availabilityZones"
 GROUP_SIZE = 10
 
 
-def templates(overrides: dict[str, str], outdir: Path) -> Templates:
-    """The app's templates under BASE and overrides; no cdk-nag and no asset staging, for speed."""
-    context = {**with_defaults({**BASE, **overrides}), "aws:cdk:disable-asset-staging": True}
-    app = cdk.App(outdir=str(outdir), context=context)
-    add_eks_scaling_stack(app, parse_config(app.node.get_all_context()))
-    app.synth()
-    return read_templates(outdir)
-
-
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    cache: dict[str, Templates] = {}
-
-    def run(overrides: dict[str, str]) -> Templates:
-        key = repr(sorted(overrides.items()))
-        if key not in cache:
-            cache[key] = templates(overrides, tmp_path_factory.mktemp("update"))
-        return cache[key]
-    return run
+def synth(update_synth):
+    return update_synth
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +126,10 @@ def judge(settings: list[str], base: Templates, synth) -> dict[str, list[str]]:
         if len(settings) == 1:
             raise
         update = None  # these changes do not go together
-    if update and (len(settings) == 1 or not (update.findings() or update.renamed() or update.removed())):
-        return {name: update.findings() for name in settings}
+    if update:
+        findings = update.findings()
+        if len(settings) == 1 or not (findings or update.renamed() or update.removed()):
+            return {name: findings for name in settings}
     return {name: found for setting in settings for name, found in judge([setting], base, synth).items()}
 
 
