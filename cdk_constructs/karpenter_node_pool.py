@@ -1,5 +1,10 @@
-"""The chapter's Provisioner on Karpenter v1: an EC2NodeClass and its NodePools, in one manifest
-(manifests/karpenter-node-class.yaml, karpenter-node-pool.yaml; eks_scaling/autoscaling_objects.py)."""
+"""The chapter's Provisioner on Karpenter v1: an EC2NodeClass and its NodePool in one manifest, the
+Spot NodePool (when there is one) in its own (manifests/karpenter-node-class.yaml,
+karpenter-node-pool.yaml; eks_scaling/autoscaling_objects.py).
+
+The Spot NodePool has its own resource because `kubectl apply --prune` never prunes a NodePool (kubectl's
+default prune allowlist, pkg/util/prune/prune.go, has no karpenter.sh kinds): turning Spot off must
+delete its resource, whose Delete runs `kubectl delete` while Karpenter still runs."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from eks_scaling.autoscaling_objects import node_pools
+from eks_scaling.autoscaling_objects import SPOT_NODE_POOL, node_pools
 from eks_scaling.manifests import load_manifest
 from eks_scaling.settings import KarpenterConfig
 
@@ -32,7 +37,14 @@ class KarpenterNodePool(Construct):
         node_class = load_manifest("karpenter-node-class", name=name, clusterName=cluster_name,
                                    nodeRole=node_role_name, securityGroupId=security_group_id,
                                    amiAlias=settings.ami_alias)
+        pools = node_pools(settings, name=name, labels=labels, taints=taints)
+        spot = [pool for pool in pools if pool["metadata"]["name"] == SPOT_NODE_POOL]
         self.manifest = eks.KubernetesManifest(
-            self, "Manifest", cluster=cluster,
-            manifest=[*node_class, *node_pools(settings, name=name, labels=labels, taints=taints)],
+            self, "Manifest", cluster=cluster, manifest=[*node_class, *(pool for pool in pools if pool not in spot)],
         )
+        if spot:
+            # overwrite: `kubectl apply` on Create adopts a Spot NodePool an earlier version of this app put
+            # in the manifest above. No order against the EC2NodeClass: Karpenter holds a class's delete
+            # while NodeClaims still use it (aws/karpenter-provider-aws pkg/controllers/nodeclass/termination/
+            # controller.go, Finalize), and the deploy chain stays within budget.
+            eks.KubernetesManifest(self, "SpotManifest", cluster=cluster, manifest=spot, overwrite=True)

@@ -22,13 +22,17 @@ def test_capabilities_go_before_the_cluster_and_its_kubectl_provider(synth, name
         assert any(dependency.startswith("ClusterKubectlReadyBarrier") for dependency in stack["DependsOn"]), key
 
 
-def test_karpenter_terminates_its_instances_before_it_goes(default):
-    resources = default.nested("karpenter").to_json()["Resources"]
-    node_pool = _key(resources, lambda r: r["Type"] == MANIFEST and "NodePool" in str(r["Properties"]["Manifest"]))
+@pytest.mark.parametrize("name", ["default", "k8s-1.36-both-arm-public"])  # the latter with its Spot NodePool
+def test_karpenter_terminates_its_instances_before_it_goes(synth, name):
+    resources = synth(name).nested("karpenter").to_json()["Resources"]
+    node_pools = [key for key, r in resources.items()
+                  if r["Type"] == MANIFEST and "NodePool" in str(r["Properties"]["Manifest"])]
     controller = _key(resources, lambda r: r["Type"] == HELM and r["Properties"]["Chart"] == "karpenter")
     access = _key(resources, lambda r: r["Type"] == "AWS::EKS::AccessEntry")
     # Deleted first: the controller (and the nodes' access) still run while finalizers drain the nodes.
-    assert {controller, access} <= set(resources[node_pool]["DependsOn"])
+    assert len(node_pools) == (2 if name != "default" else 1)
+    for node_pool in node_pools:
+        assert {controller, access} <= set(resources[node_pool]["DependsOn"])
 
 
 def test_volumes_are_deleted_while_the_csi_driver_runs(default):
