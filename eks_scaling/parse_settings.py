@@ -15,6 +15,7 @@ from eks_scaling.cdk_json import cdk_json_context, is_framework_key
 from eks_scaling.setting_checks import (check_demo_homes, check_disruption, check_endpoint, check_headroom,
                                         check_karpenter_limits, check_scaling_behavior)
 from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.subnet_layout import zone_slot
 from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.settings import (AlertThresholds, AppConfig, ClusterAutoscalerConfig, ClusterConfig, HeadroomConfig,
                                   KarpenterConfig, NetworkConfig, NodeGroupConfig, PrometheusConfig,
@@ -84,6 +85,8 @@ def _build(v: dict[str, Any]) -> AppConfig:
     if v["region"] and any(not zone.startswith(v["region"]) for zone in zones):
         raise ConfigError(f"invalid setting availabilityZones={json.dumps(list(zones))}: "
                           f"every zone must be in region {v['region']}")
+    for zone in zones:
+        zone_slot(zone)
     check_karpenter_limits(v)
     check_disruption(v)
     check_headroom(v)

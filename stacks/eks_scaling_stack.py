@@ -22,6 +22,7 @@ from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
 from eks_scaling.settings import AppConfig
 from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING, OPEN_ENDPOINT_WARNING
 from stacks.endpoint_rule import acknowledge_open_endpoint
+from eks_scaling.subnet_layout import private_cidr, public_cidr
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
@@ -239,6 +240,12 @@ class EksScalingStack(Stack):
             ],
             **placement,
         )
+        if self.config.region:  # zones named: CIDRs by zone (env-agnostic zones never move)
+            for subnets, cidr in ((vpc.public_subnets, public_cidr), (vpc.private_subnets, private_cidr)):
+                for subnet in subnets:
+                    cfn_subnet = subnet.node.default_child
+                    assert isinstance(cfn_subnet, ec2.CfnSubnet)
+                    cfn_subnet.cidr_block = cidr(subnet.availability_zone)
         for subnet in vpc.private_subnets:
             Tags.of(subnet).add("karpenter.sh/discovery", self.config.cluster.name)
         if network.flow_logs:

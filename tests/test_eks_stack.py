@@ -10,8 +10,10 @@ from aws_cdk import Aspects
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk.assertions import Annotations, Match
 
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ConfigError
 from stacks.endpoint_rule import OpenEndpointRule, acknowledge_open_endpoint
-
+from tests.context import with_defaults
 from tests.synth import ADMIN_ARN, CONFIGS, synthesize
 
 CLUSTER = "AWS::EKS::Cluster"
@@ -191,3 +193,21 @@ def test_missing_admin_access_can_be_acknowledged(tmp_path):
     acknowledged = synthesize({"acknowledgedWarnings": "eks-scaling:no-admin-access", "enablePrometheus": "false",
                                "enableKeda": "false", "nodeAutoscaler": "none"}, tmp_path)
     assert not Annotations.from_stack(acknowledged.stack).find_warning("*", NO_ADMIN)
+
+
+def test_each_subnet_cidr_follows_its_zone_not_its_position(update_synth):
+    """Zones a and b keep the CIDRs of the CDK's numbering; c gets its own, never b's (whose place it takes)."""
+    def cidrs(zones):
+        (parent,) = [t for name, t in update_synth({"availabilityZones": zones}).items() if ".nested." not in name]
+        return {(r["Properties"]["AvailabilityZone"], r["Properties"]["CidrBlock"])
+                for r in parent["Resources"].values() if r["Type"] == "AWS::EC2::Subnet"}
+    assert cidrs("eu-west-1a,eu-west-1b") == {("eu-west-1a", "10.0.0.0/24"), ("eu-west-1b", "10.0.1.0/24"),
+                                              ("eu-west-1a", "10.0.32.0/19"), ("eu-west-1b", "10.0.64.0/19")}
+    assert cidrs("eu-west-1a,eu-west-1c") == {("eu-west-1a", "10.0.0.0/24"), ("eu-west-1c", "10.0.2.0/24"),
+                                              ("eu-west-1a", "10.0.32.0/19"), ("eu-west-1c", "10.0.96.0/19")}
+
+
+def test_a_zone_without_subnet_cidrs_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="zone eu-west-1h has no subnet CIDRs in this VPC's layout"):
+        parse_config(with_defaults({"account": "111122223333", "region": "eu-west-1",
+                                    "availabilityZones": "eu-west-1a,eu-west-1h"}))
