@@ -11,7 +11,7 @@ from constructs import Construct
 
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import narrow_service_account_trust
+from cdk_constructs.pod_identity import identity_pod_annotations, narrow_service_account_trust
 from eks_scaling.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -134,7 +134,8 @@ class ClusterAutoscaler(Construct):
                     "emit-per-nodegroup-metrics": True,
                 },
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},
-                "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+                "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+                                   **identity_pod_annotations(identity_type)},
                 "resources": dict(resources),
                 "securityContext": POD_SECURITY_CONTEXT,
                 "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from cdk_constructs.ebs_volumes_gone import VOLUME_TAG_KEY
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import trust_conditions
+from cdk_constructs.pod_identity import identity_pod_annotations, trust_conditions
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -49,8 +49,11 @@ class EbsCsiDriver(Construct):
                 role_arn=self.role.role_arn, service_account=SERVICE_ACCOUNT)] if pod_identity else None,
             service_account_role_arn=None if pod_identity else self.role.role_arn,
             # Every volume it creates carries VOLUME_TAG_KEY=<cluster>: the teardown waits for those.
+            # controller.podAnnotations: the add-on's configuration schema takes the chart's value
+            # (kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver/values.yaml).
             configuration_values=json.dumps({"controller": {
-                **placement.pod_fields(), "extraVolumeTags": {VOLUME_TAG_KEY: cluster.cluster_name}}}),
+                **placement.pod_fields(), "extraVolumeTags": {VOLUME_TAG_KEY: cluster.cluster_name},
+                "podAnnotations": identity_pod_annotations(identity_type)}}),
             resolve_conflicts="OVERWRITE",
         )
 

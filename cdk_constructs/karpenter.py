@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import narrow_service_account_trust
+from cdk_constructs.pod_identity import identity_pod_annotations, narrow_service_account_trust
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
 from eks_scaling.scaler_metrics import scrape_annotations
@@ -109,6 +109,7 @@ class Karpenter(Construct):
                 "settings": {"clusterName": cluster_name, "interruptionQueue": self.interruption.queue.queue_name,
                              "featureGates": dict(feature_gates)},
                 "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
+                "podAnnotations": identity_pod_annotations(identity_type),
                 # The chart's Service exposes port http-metrics at controller.metrics.port (8080).
                 "service": {"annotations": scrape_annotations(METRICS_PORT)},
                 "replicas": replicas,

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
+
+# On the controller pods that have an IAM role. A pod's credentials configuration is fixed when it is
+# admitted (the IRSA webhook, aws/amazon-eks-pod-identity-webhook, and the Pod Identity webhook inject
+# environment and token volumes at pod creation): when workloadIdentity changes, this annotation changes
+# the pod template, so the Deployment rolls new pods instead of keeping ones whose next refresh is denied.
+IDENTITY_ANNOTATION = "eks-scaling/workload-identity"
 
 
 def trust_conditions(*, cluster_name: str, namespace: str, service_account: str) -> dict[str, Any]:
@@ -26,3 +33,7 @@ def narrow_service_account_trust(role: iam.IRole, **names: str) -> None:
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
     cfn_role.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition", trust_conditions(**names))
+
+
+def identity_pod_annotations(identity_type: eks.IdentityType) -> dict[str, str]:
+    return {IDENTITY_ANNOTATION: "pod-identity" if identity_type == eks.IdentityType.POD_IDENTITY else "irsa"}

@@ -83,7 +83,9 @@ def test_chart_values(irsa):
                                    "expander": "least-waste", "scale-down-unneeded-time": "10m",
                                    "scale-down-utilization-threshold": 0.4, "expendable-pods-priority-cutoff": -10,
                                    "emit-per-nodegroup-metrics": True}
-    assert values["podAnnotations"] == {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"}
+    # The identity annotation rolls the pods when workloadIdentity changes (cdk_constructs/pod_identity.py).
+    assert values["podAnnotations"] == {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+                                        "eks-scaling/workload-identity": "irsa"}
     assert values["nodeSelector"] == {"role": "system"}
     assert values["rbac"]["serviceAccount"] == {"create": False, "name": "cluster-autoscaler"}
 
