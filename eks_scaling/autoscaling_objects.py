@@ -71,9 +71,31 @@ def scaled_object(settings: ScalingBehaviorConfig, **values: Any) -> dict[str, A
         spec["initialCooldownPeriod"] = settings.keda_initial_cooldown_period
     if settings.keda_activation_threshold:
         spec["triggers"][0]["metadata"]["activationThreshold"] = str(settings.keda_activation_threshold)
+    if settings.keda_min_replicas == 0:
+        spec["triggers"] = _scale_to_zero_triggers(spec["triggers"][0], values["namespace"], values["name"])
     if settings.keda:
         spec["advanced"] = {"horizontalPodAutoscalerConfig": {"behavior": dict(settings.keda)}}
     return obj
+
+
+def _scale_to_zero_triggers(requests: dict[str, Any], namespace: str, name: str) -> list[dict[str, Any]]:
+    """Scaling to and from zero needs two changes to the chapter's trigger.
+
+    Requests without the kubelet's probes: podinfo counts every request in http_requests_total{status},
+    probes included, so the trigger would never fall to zero; its histogram's count has the route in
+    `path` (stefanprodan/podinfo pkg/api/http/metrics.go, 6.14.1), where /healthz and /readyz show as
+    healthz and readyz. And a second trigger on the load generator's pods (kube-state-metrics'
+    kube_pod_status_ready): at zero replicas podinfo-keda has no pod to count requests, its query comes
+    back empty (0 to KEDA's prometheus scaler, ignoreNullValues), and without this nothing would bring it
+    back. Its threshold is far above 1, so it asks for one replica and the requests decide beyond that.
+    """
+    metadata = requests["metadata"]
+    served = (f'sum(rate(http_request_duration_seconds_count{{namespace="{namespace}",app="{name}",'
+              f'path!~"healthz|readyz"}}[2m]))')
+    waiting = f'count(kube_pod_status_ready{{namespace="{namespace}",pod=~"load-generator-.*",condition="true"}} == 1)'
+    return [{**requests, "metadata": {**metadata, "query": served}},
+            {"type": "prometheus", "name": "load-generator",
+             "metadata": {"serverAddress": metadata["serverAddress"], "query": waiting, "threshold": "1000"}}]
 
 
 def _slot(settings: HeadroomConfig, placement: Placement) -> dict[str, Any]:

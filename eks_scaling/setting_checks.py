@@ -133,3 +133,6 @@ def check_scaling_behavior(v: dict[str, Any]) -> None:
         raise ConfigError(f"invalid setting kedaActivationThreshold={v['kedaActivationThreshold']} with "
                           f"kedaMinReplicas={v['kedaMinReplicas']}: activation only decides scaling from and to "
                           "zero; set kedaMinReplicas=0 to use it")
+    if v["enableKeda"] and v["kedaMinReplicas"] == 0 and not v["loadGenerators"]:
+        raise ConfigError("invalid setting kedaMinReplicas=0 without loadGenerators=true: at zero podinfo-keda has "
+                          "no pod to count requests, and only the load generator's pods bring it back")

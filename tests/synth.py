@@ -84,6 +84,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "kedaInitialCooldownPeriod": "120",
         "kedaMinReplicas": "0",
         "kedaActivationThreshold": "1",
+        "loadGenerators": "true",  # what brings podinfo-keda back from zero
     },
 }
 

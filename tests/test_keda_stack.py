@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from eks_scaling.autoscaling_objects import scaled_object
+from eks_scaling.manifests import load_manifest
+from eks_scaling.parse_settings import parse_config
+from tests.context import with_defaults
 from tests.synth import chart_values, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
@@ -60,3 +64,29 @@ def test_scaled_object_after_keda_and_its_target(keda):
     app, _ = objects["Deployment/podinfo-keda"]
     (chart,) = keda.find_resources(HELM)
     assert sorted(resources[scaled]["DependsOn"]) == sorted([chart, app])
+
+
+def _at_zero_triggers():
+    config = parse_config(with_defaults({"kedaMinReplicas": "0", "loadGenerators": "true"}))
+    return scaled_object(config.scaling_behavior, name="podinfo-keda", namespace="podinfo-keda",
+                         prometheusUrl="u")["spec"]["triggers"]
+
+
+def test_at_zero_the_requests_trigger_leaves_out_the_probes():
+    """podinfo labels its request histogram with the route (pkg/api/http/metrics.go urlToLabel: "/readyz" ->
+    "readyz"); every probe of its Deployment must be left out, or the trigger never falls to zero."""
+    deployment = next(obj for obj in load_manifest("podinfo", name="n", namespace="n", image="i", nodeSelector={},
+                                                   tolerations=[]) if obj["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    probes = {container[probe]["httpGet"]["path"].strip("/") for probe in ("readinessProbe", "livenessProbe")}
+    query = _at_zero_triggers()[0]["metadata"]["query"]
+    assert "http_request_duration_seconds_count" in query
+    assert probes and all(path in query.split('path!~"')[1].split('"')[0].split("|") for path in probes)
+
+
+def test_at_zero_a_trigger_that_does_not_need_podinfo_keda_brings_it_back():
+    """At zero replicas podinfo-keda has no pod whose requests Prometheus could count."""
+    triggers = _at_zero_triggers()
+    waking = [trigger for trigger in triggers if 'app="podinfo-keda"' not in trigger["metadata"]["query"]]
+    assert len(triggers) == 2 and len(waking) == 1
+    assert float(waking[0]["metadata"]["threshold"]) > 1  # it asks for one replica, no more

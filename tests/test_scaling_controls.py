@@ -49,7 +49,7 @@ ACCEPTED = [
     {"podinfoHpaBehavior": {"scaleDown": {"selectPolicy": "Disabled"}}},
     {"kedaHpaBehavior": BEHAVIOR},
     {"kedaFallbackBehavior": "currentReplicasIfLower", "kedaInitialCooldownPeriod": "30"},
-    {"kedaMinReplicas": "0", "kedaActivationThreshold": "5"},
+    {"kedaMinReplicas": "0", "kedaActivationThreshold": "5", "loadGenerators": "true"},
 ]
 
 
@@ -109,6 +109,8 @@ REJECTED = [
     ({"kedaMinReplicas": "11"}, "expected a whole number from 0 to 10"),
     ({"kedaActivationThreshold": "5"},
      "invalid setting kedaActivationThreshold=5 with kedaMinReplicas=2: activation only decides scaling from and to zero"),
+    ({"kedaMinReplicas": "0"}, "invalid setting kedaMinReplicas=0 without loadGenerators=true: at zero podinfo-keda "
+                               "has no pod to count requests"),
 ]
 
 
@@ -146,7 +148,7 @@ def test_defaults_give_the_chapters_manifests():
 
 def test_every_setting_reaches_its_object():
     config = parse(phpApacheHpaBehavior=BEHAVIOR, kedaHpaBehavior=BEHAVIOR, kedaFallbackBehavior="currentReplicas",
-                   kedaInitialCooldownPeriod="60", kedaMinReplicas="0", kedaActivationThreshold="3",
+                   kedaInitialCooldownPeriod="60", kedaMinReplicas="0", kedaActivationThreshold="3", loadGenerators="true",
                    karpenterCapacityTypes="spot,on-demand", karpenterConsolidationPolicy="WhenEmptyOrUnderutilized",
                    karpenterDisruptionBudgets='[{"nodes": "5%"}]', karpenterTerminationGracePeriod="90m",
                    karpenterExpireAfter="Never", karpenterSpotNodePoolWeight="7")
