@@ -68,7 +68,12 @@ class Clusters:
             self._chart(step)
 
     def state(self) -> dict[Key, tuple[Node, str]]:
-        return {key: (obj.owner, json.dumps(obj.body, sort_keys=True)) for key, obj in self.objects.items()}
+        """Every object but an empty namespace `helm --create-namespace` left: it holds and costs nothing,
+        and a later install into it reuses it."""
+        used = {(key[0], key[2]) for key in self.objects if key[2]}
+        return {key: (obj.owner, json.dumps(obj.body, sort_keys=True)) for key, obj in self.objects.items()
+                if not (obj.owner == NO_OWNER and key[1] == "Namespace" and (key[0], key[3]) not in used
+                        and key[3] not in BUILT_IN)}
 
     def _fail(self, step: Step, reason: str) -> None:
         self.failures.append(f"{step.action} {step.node[0].split('.')[0]}/{step.node[1]}: {reason}")
@@ -105,7 +110,7 @@ class Clusters:
         if step.action == "Delete":
             for obj in objects:
                 self._delete(step, _key(cluster, obj))
-        elif step.action == "Create" and step.properties.get("Overwrite") != "true":
+        elif step.action == "Create" and str(step.properties.get("Overwrite")).lower() != "true":
             for obj in objects:
                 key = _key(cluster, obj)
                 if key in self.objects:

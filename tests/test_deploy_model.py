@@ -9,7 +9,33 @@ import json
 import pytest
 
 from tests.deploy_model import convergence
+from tests.test_update_safety import CHANGED, NOT_IN_PLACE
 from tests.update_safety import HELM, MANIFEST
+
+
+@pytest.fixture(scope="module")
+def changed(update_synth):
+    return lambda name: update_synth(CHANGED[name]) if name != "base" else update_synth({})
+
+
+# Pairs that interact, as updates between the table's configurations (both ways): headroom's mechanism
+# switched while headroom is on; Spot and Cluster Autoscaler dropped together; the identity and the node
+# autoscaler changed together.
+PAIRS = [("headroom", "headroomMechanism"), ("karpenterCapacityTypes", "nodeAutoscaler"),
+         ("workloadIdentity", "nodeAutoscaler"), ("karpenterSpotNodePoolWeight", "base")]
+
+
+@pytest.mark.parametrize(("old", "new"), PAIRS + [(new, old) for old, new in PAIRS])
+def test_interacting_settings_converge(changed, old, new):
+    assert convergence(changed(old), changed(new)) == []
+
+
+def test_a_cluster_rename_is_no_update_and_the_model_shows_why(changed):
+    """docs/settings.md says to destroy and deploy again; in place, the old cluster keeps everything."""
+    found = convergence(changed("base"), changed("clusterName"))
+    assert any("nothing deletes its objects from eks-scaling" in line for line in found)
+    assert any("orphaned" in line for line in found)
+    assert set(NOT_IN_PLACE) == {"clusterName"}
 
 
 # The model's rules, each on the smallest templates that show it.

@@ -17,7 +17,8 @@ import pytest
 
 from eks_scaling.setting_table import SETTINGS
 from eks_scaling.setting_parsers import ConfigError
-from tests.docs import setting_lines
+from tests.docs import read, setting_lines, table_rows
+from tests.deploy_model import convergence
 from tests.update_safety import Templates, Update
 
 
@@ -106,6 +107,10 @@ ALONE = ("clusterName", "adminPrincipalArns", "vpcFlowLogs", "availabilityZones"
          "enableMetricsServer", "nodeAutoscaler", "caNodeInstanceTypes", "enablePrometheus", "enableKeda",
          "loadGenerators")
 GROUP_SIZE = 10
+# Settings whose change cannot converge in place, each with what docs/settings.md tells the user to do.
+NOT_IN_PLACE = {
+    "clusterName": "destroy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +132,23 @@ def judge(settings: list[str], base: Templates, synth) -> dict[str, list[str]]:
             raise
         update = None  # these changes do not go together
     if update:
-        findings = update.findings()
+        findings = update.findings() + both_ways(update.old, update.new, back=not set(settings) & set(GROW_ONLY))
         if len(settings) == 1 or not (findings or update.renamed() or update.removed()):
             return {name: findings for name in settings}
     return {name: found for setting in settings for name, found in judge([setting], base, synth).items()}
 
 
+def both_ways(old: Templates, new: Templates, back: bool = True) -> list[str]:
+    """The deploy model's findings on the update and on its way back (tests/deploy_model.py); a grow-only
+    setting's way back is a shrink, which test_grow_only_settings_are_refused_only_when_they_shrink holds."""
+    return ([f"update: {finding}" for finding in convergence(old, new)]
+            + [f"back: {finding}" for finding in (convergence(new, old) if back else [])])
+
+
 def groups() -> list[list[str]]:
-    together = [name for name in CHANGED if name not in ALONE]
-    return [[name] for name in ALONE] + [together[start:start + GROUP_SIZE]
+    alone = [name for name in (*ALONE, *GROW_ONLY) if name not in NOT_IN_PLACE]  # grow-only: no way back
+    together = [name for name in CHANGED if name not in alone and name not in NOT_IN_PLACE]
+    return [[name] for name in alone] + [together[start:start + GROUP_SIZE]
                                           for start in range(0, len(together), GROUP_SIZE)]
 
 
@@ -147,7 +160,7 @@ def test_every_setting_has_a_changed_value_or_a_reason():
 
 def test_no_setting_change_is_refused_on_update(base, synth):
     found = {name: findings for group in groups() for name, findings in judge(group, base, synth).items()}
-    assert set(found) == set(CHANGED)
+    assert set(found) | set(NOT_IN_PLACE) == set(CHANGED)
     refused = [f"{name}={CHANGED[name][name]}: {finding}" for name, findings in found.items() for finding in findings]
     assert not refused, "\n".join(refused)
 
@@ -158,6 +171,14 @@ def test_grow_only_settings_are_refused_only_when_they_shrink(base, synth, name)
     shrunk = Update(base, synth(GROW_ONLY[name])).findings()
     assert not grown
     assert shrunk and all("decreases" in finding for finding in shrunk), shrunk
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_the_settings_page_says_whether_each_setting_changes_in_place(name):
+    after_a_deploy = table_rows(read("docs/settings.md"), "`")[f"`{name}`"][3]
+    expected = ("no update" if name in NOT_AN_UPDATE else "not in place" if name in NOT_IN_PLACE
+                else "grow-only" if name in GROW_ONLY else "in place")
+    assert after_a_deploy.startswith(expected), after_a_deploy
 
 
 @pytest.mark.parametrize("name", list(GROW_ONLY))
