@@ -87,12 +87,14 @@ def _scale_to_zero_triggers(requests: dict[str, Any], namespace: str, name: str)
     healthz and readyz. And a second trigger on the load generator's pods (kube-state-metrics'
     kube_pod_status_ready): at zero replicas podinfo-keda has no pod to count requests, its query comes
     back empty (0 to KEDA's prometheus scaler, ignoreNullValues), and without this nothing would bring it
-    back. Its threshold is far above 1, so it asks for one replica and the requests decide beyond that.
+    back (ready at any scrape of the last minute: a missed scrape does not drop it). Its threshold is far
+    above 1, so it asks for one replica and the requests decide beyond that.
     """
     metadata = requests["metadata"]
     served = (f'sum(rate(http_request_duration_seconds_count{{namespace="{namespace}",app="{name}",'
               f'path!~"healthz|readyz"}}[2m]))')
-    waiting = f'count(kube_pod_status_ready{{namespace="{namespace}",pod=~"load-generator-.*",condition="true"}} == 1)'
+    waiting = (f'count(max_over_time(kube_pod_status_ready{{namespace="{namespace}",pod=~"load-generator-.*",'
+               f'condition="true"}}[1m]) == 1)')
     return [{**requests, "metadata": {**metadata, "query": served}},
             {"type": "prometheus", "name": "load-generator",
              "metadata": {"serverAddress": metadata["serverAddress"], "query": waiting, "threshold": "1000"}}]

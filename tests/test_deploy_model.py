@@ -22,7 +22,7 @@ def changed(update_synth):
 # switched while headroom is on; Spot and Cluster Autoscaler dropped together; the identity and the node
 # autoscaler changed together.
 PAIRS = [("headroom", "headroomMechanism"), ("karpenterCapacityTypes", "nodeAutoscaler"),
-         ("workloadIdentity", "nodeAutoscaler"), ("karpenterSpotNodePoolWeight", "base")]
+         ("workloadIdentity", "nodeAutoscaler")]
 
 
 @pytest.mark.parametrize(("old", "new"), PAIRS + [(new, old) for old, new in PAIRS])
