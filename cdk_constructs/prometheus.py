@@ -10,6 +10,7 @@ from constructs import Construct, IDependable
 
 from eks_scaling.placement import Placement
 from eks_scaling.manifests import load_manifest
+from eks_scaling.quantities import memory_mib
 from eks_scaling.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
 from eks_scaling.scaler_metrics import KUBE_STATE_METRICS_VALUES, TLS_SCRAPE_ANNOTATIONS, TLS_SCRAPE_JOB
 
@@ -24,6 +25,11 @@ SERVER_URL = f"http://{RELEASE}-server.{NAMESPACE}.svc.cluster.local:80"
 # volumeClaimTemplates, so it stays fixed: the claim itself (manifests/prometheus-storage.yaml, sized by
 # alertmanagerVolumeSize) exists before the chart, and the StatefulSet adopts it by name, never creating one.
 ALERTMANAGER_CLAIM_TEMPLATE_SIZE = "2Gi"
+# Prometheus deletes the oldest blocks once the TSDB passes --storage.tsdb.retention.size (chart value
+# server.retentionSize, charts/prometheus/values.yaml at prometheus-29.27.0), so a long retention on a
+# small volume no longer fills it and stops ingestion; 20 % stays free for the WAL and compaction
+# (Prometheus's storage docs: the size limit does not count the WAL's growth).
+RETENTION_SIZE_SHARE = 0.8
 
 # The chart's pods at its defaults (prometheus-29.27.0 values.yaml: server.containerSecurityContext {},
 # configmapReload.prometheus.containerSecurityContext {} and resources {}; alertmanager-1.42.0:
@@ -79,6 +85,7 @@ class Prometheus(Construct):
                     "containerSecurityContext": RESTRICTED_CONTAINER,
                     "global": {"scrape_interval": SCRAPE_INTERVAL},
                     "retention": retention,
+                    "retentionSize": retention_size(server_volume_size),
                     "persistentVolume": {"enabled": True, "size": server_volume_size, "storageClass": "gp3"},
                     "resources": dict(resources["server"]),
                     **pods,
@@ -148,3 +155,8 @@ class PrometheusAdapter(Construct):
             },
         )
         self.chart.node.add_dependency(namespace)
+
+
+def retention_size(volume_size: str) -> str:
+    """The share of the volume the TSDB may use, in Prometheus's units (MB is 2^20 bytes: units.Base2Bytes)."""
+    return f"{int(memory_mib(volume_size) * RETENTION_SIZE_SHARE)}MB"

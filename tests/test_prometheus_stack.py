@@ -66,6 +66,7 @@ def test_prometheus_chart(prometheus):
     values = chart_values(chart)
     assert values["server"]["persistentVolume"] == {"enabled": True, "size": "8Gi", "storageClass": "gp3"}
     assert values["server"]["retention"] == "15d"
+    assert values["server"]["retentionSize"] == "6553MB", "80 % of the 8Gi volume: the TSDB never fills it"
     assert values["alertmanager"]["persistence"] == {"enabled": True, "size": "2Gi", "storageClass": "gp3"}
     for component in (values["server"], values["alertmanager"], values["kube-state-metrics"]):
         assert component["nodeSelector"] == {"role": "system"}
