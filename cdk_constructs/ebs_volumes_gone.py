@@ -40,7 +40,10 @@ class EbsVolumesGone(Construct):
         )
         # DescribeVolumes supports no resource-level permissions (Service Authorization Reference, Amazon EC2).
         function.add_to_role_policy(iam.PolicyStatement(actions=["ec2:DescribeVolumes"], resources=["*"]))
+        # ServiceTimeout: should the function never answer (killed at its timeout), CloudFormation fails
+        # the step a minute after that instead of waiting its default hour.
         self.resource = CustomResource(
             self, "Resource", service_token=function.function_arn, resource_type="Custom::EbsVolumesGone",
+            service_timeout=function.timeout.plus(Duration.seconds(_MARGIN_SECONDS)),
             properties={"TagKey": VOLUME_TAG_KEY, "TagValue": cluster_name, "MarginSeconds": _MARGIN_SECONDS},
         )

@@ -124,3 +124,11 @@ def test_the_wait_is_bounded_below_the_lambda_limit(prometheus):
     timeout = function["Properties"]["Timeout"]
     assert timeout == WAIT.to_seconds() + int(wait["Properties"]["MarginSeconds"]) <= 900
     assert len(function["Properties"]["Code"]["ZipFile"]) <= 4096, "inline code limit"
+
+
+def test_cloudformation_gives_up_soon_after_the_function_would(prometheus):
+    """Without ServiceTimeout CloudFormation waits an hour for an answer that never comes."""
+    (function,) = [resource for resource in prometheus.find_resources("AWS::Lambda::Function").values()
+                   if "EBS CSI" in resource["Properties"].get("Description", "")]
+    (wait,) = prometheus.find_resources(WAIT_TYPE).values()
+    assert function["Properties"]["Timeout"] < int(wait["Properties"]["ServiceTimeout"]) <= 900 + 120
