@@ -11,7 +11,7 @@ from constructs import Construct
 
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import identity_pod_annotations, narrow_service_account_trust
+from cdk_constructs.pod_identity import drop_irsa_annotation, identity_pod_annotations, narrow_service_account_trust
 from eks_scaling.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -95,6 +95,7 @@ class ClusterAutoscaler(Construct):
         if identity_type == eks.IdentityType.POD_IDENTITY:
             narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
                                          namespace="kube-system", service_account=SERVICE_ACCOUNT)
+            drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
 
         self.chart = eks.HelmChart(
             self, "Chart",

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import identity_pod_annotations, narrow_service_account_trust
+from cdk_constructs.pod_identity import drop_irsa_annotation, identity_pod_annotations, narrow_service_account_trust
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
 from eks_scaling.scaler_metrics import scrape_annotations
@@ -72,6 +72,7 @@ class Karpenter(Construct):
         if identity_type == eks.IdentityType.POD_IDENTITY:
             narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
                                          namespace="kube-system", service_account=SERVICE_ACCOUNT)
+            drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
         policies = [
             iam.ManagedPolicy(self, f"{name}Policy", statements=statements, roles=[self.service_account.role])
             for name, statements in controller_policies(

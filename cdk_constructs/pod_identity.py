@@ -8,8 +8,10 @@ or any other cluster in the account) from assuming it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from aws_cdk import CfnResource
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 
@@ -37,3 +39,17 @@ def narrow_service_account_trust(role: iam.IRole, **names: str) -> None:
 
 def identity_pod_annotations(identity_type: eks.IdentityType) -> dict[str, str]:
     return {IDENTITY_ANNOTATION: "pod-identity" if identity_type == eks.IdentityType.POD_IDENTITY else "irsa"}
+
+
+def drop_irsa_annotation(service_account: eks.ServiceAccount, *, name: str, namespace: str) -> None:
+    """eks.ServiceAccount annotates the account with its role for IRSA whatever the identity type
+    (aws-cdk-lib 2.275.0 aws-eks-v2 ServiceAccount). With Pod Identity the annotation would still make
+    the IRSA webhook inject a web-identity token the role's trust does not accept, and the SDKs try web
+    identity before the Pod Identity agent's container credentials: the manifest keeps only the name and
+    labels (the prune label the construct derives from its manifest's address, its app name label)."""
+    manifest = next(child for child in service_account.node.find_all() if isinstance(child, eks.KubernetesManifest))
+    resource = next(child for child in manifest.node.find_all() if isinstance(child, CfnResource))
+    labels = {f"aws.cdk.eks/prune-{manifest.node.addr}": "", "app.kubernetes.io/name": name}
+    account = {"apiVersion": "v1", "kind": "ServiceAccount",
+               "metadata": {"name": name, "namespace": namespace, "labels": labels}}
+    resource.add_property_override("Manifest", json.dumps([account], separators=(",", ":")))

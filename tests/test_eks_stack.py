@@ -14,7 +14,7 @@ from eks_scaling.parse_settings import parse_config
 from eks_scaling.setting_parsers import ConfigError
 from stacks.endpoint_rule import OpenEndpointRule, acknowledge_open_endpoint
 from tests.context import with_defaults
-from tests.synth import ADMIN_ARN, CONFIGS, synthesize
+from tests.synth import ADMIN_ARN, CONFIGS, manifest_objects, synthesize
 
 CLUSTER = "AWS::EKS::Cluster"
 
@@ -212,3 +212,16 @@ def test_a_zone_without_subnet_cidrs_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="zone eu-west-1h has no subnet CIDRs in this VPC's layout"):
         parse_config(with_defaults({"account": "111122223333", "region": "eu-west-1",
                                     "availabilityZones": "eu-west-1a,eu-west-1h"}))
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_service_accounts_carry_the_irsa_annotation_only_with_irsa(synth, name):
+    """With Pod Identity the IRSA webhook would inject a web-identity token that the role's trust refuses."""
+    irsa = CONFIGS[name].get("workloadIdentity") == "irsa"
+    accounts = [(resource, obj) for template in synth(name).template_files().values()
+                for resource in template["Resources"].values() if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+                for obj in manifest_objects(resource) if obj["kind"] == "ServiceAccount"]
+    assert accounts or CONFIGS[name].get("nodeAutoscaler") == "none"
+    for resource, obj in accounts:
+        assert ("eks.amazonaws.com/role-arn" in obj["metadata"].get("annotations", {})) == irsa, obj["metadata"]
+        assert resource["Properties"]["PruneLabel"] in obj["metadata"]["labels"], "kubectl apply --prune finds it"
