@@ -93,7 +93,7 @@ class ClusterAutoscaler(Construct):
                                            nodegroup_arn=nodegroup_arn):
             self.service_account.add_to_principal_policy(statement)
         if identity_type == eks.IdentityType.POD_IDENTITY:
-            narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
+            narrow_service_account_trust(self.service_account.role, cluster_arn=cluster.cluster_arn,
                                          namespace="kube-system", service_account=SERVICE_ACCOUNT)
             drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
 

@@ -60,7 +60,7 @@ class EbsCsiDriver(Construct):
     @staticmethod
     def _pod_identity_principal(cluster: eks.ICluster) -> iam.IPrincipal:
         return iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com")).with_conditions(
-            trust_conditions(cluster_name=cluster.cluster_name, namespace=NAMESPACE, service_account=SERVICE_ACCOUNT))
+            trust_conditions(cluster_arn=cluster.cluster_arn, namespace=NAMESPACE, service_account=SERVICE_ACCOUNT))
 
     def _irsa_principal(self, cluster: eks.ICluster) -> iam.IPrincipal:
         provider = cluster.open_id_connect_provider

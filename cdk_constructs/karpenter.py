@@ -70,7 +70,7 @@ class Karpenter(Construct):
             cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
         )
         if identity_type == eks.IdentityType.POD_IDENTITY:
-            narrow_service_account_trust(self.service_account.role, cluster_name=cluster_name,
+            narrow_service_account_trust(self.service_account.role, cluster_arn=cluster.cluster_arn,
                                          namespace="kube-system", service_account=SERVICE_ACCOUNT)
             drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
         policies = [

@@ -22,9 +22,11 @@ from aws_cdk import aws_iam as iam
 IDENTITY_ANNOTATION = "eks-scaling/workload-identity"
 
 
-def trust_conditions(*, cluster_name: str, namespace: str, service_account: str) -> dict[str, Any]:
+def trust_conditions(*, cluster_arn: str, namespace: str, service_account: str) -> dict[str, Any]:
+    """On the cluster's ARN, not its name: a cluster of the same name in another account or region (the
+    agent tags both, eks-cluster-arn and eks-cluster-name) cannot assume the role."""
     return {"StringEquals": {
-        "aws:RequestTag/eks-cluster-name": cluster_name,
+        "aws:RequestTag/eks-cluster-arn": cluster_arn,
         "aws:RequestTag/kubernetes-namespace": namespace,
         "aws:RequestTag/kubernetes-service-account": service_account,
     }}

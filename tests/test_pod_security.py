@@ -10,7 +10,7 @@ from tests.synth import CONFIGS, chart_values
 from tests.test_pod_placement import demo_pods
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
-POD_IDENTITY_TAGS = ("aws:RequestTag/eks-cluster-name", "aws:RequestTag/kubernetes-namespace",
+POD_IDENTITY_TAGS = ("aws:RequestTag/eks-cluster-arn", "aws:RequestTag/kubernetes-namespace",
                      "aws:RequestTag/kubernetes-service-account")
 
 
@@ -106,3 +106,4 @@ def test_every_pod_identity_role_trusts_one_service_account_of_this_cluster(synt
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
             equals = statement.get("Condition", {}).get("StringEquals", {})
             assert all(equals.get(tag) for tag in POD_IDENTITY_TAGS), f"unconditioned trust: {statement}"
+            assert "Arn" in str(equals["aws:RequestTag/eks-cluster-arn"]), "the cluster's ARN, not its name"
