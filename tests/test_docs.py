@@ -17,6 +17,7 @@ from eks_scaling.parse_settings import parse_config
 from eks_scaling.system_fit import check_system_fit
 from eks_scaling.versions import MATRIX
 from tests.context import with_defaults
+from tests.synth import manifest_objects
 from tests.docs import DOCS, ROOT, anchors, code_lines, examples, pages, prose, read, table_rows
 
 PAGE_IDS = [str(page.relative_to(ROOT)) for page in pages()]
@@ -177,3 +178,18 @@ def test_no_page_says_a_thing_twice_in_a_row(page):
     assert not doubled, doubled.group(0)
     sentences = [sentence for sentence in re.split(r"(?<=[.!?]) ", text) if len(sentence) > 40]
     assert len(sentences) == len(set(sentences)), {s for s in sentences if sentences.count(s) > 1}
+
+
+# Deployments that charts name, by the chart's own rule at the pinned version: cluster-autoscaler 9.59.0
+# names it <release>-<cloudProvider>-cluster-autoscaler unless fullnameOverride is set (FACTS.md, review).
+CHART_DEPLOYMENTS = {"cluster-autoscaler-aws-cluster-autoscaler"}
+
+
+def test_every_deployment_the_docs_name_is_one_the_app_deploys(synth):
+    named = {match for page in pages() for line in code_lines(read(page))
+             for match in re.findall(r"(?:deployment/|scale deployment )([a-z0-9-]+)", line)}
+    deployed = {obj["metadata"]["name"] for template in synth("k8s-1.36-both-arm-public").template_files().values()
+                for resource in template["Resources"].values()
+                if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+                for obj in manifest_objects(resource) if obj["kind"] == "Deployment"}
+    assert named and not named - deployed - CHART_DEPLOYMENTS, named - deployed - CHART_DEPLOYMENTS
