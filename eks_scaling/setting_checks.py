@@ -73,6 +73,11 @@ def check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool)
                               f"{', '.join(sorted(image.architectures))} only")
 
 
+# kubernetes-sigs/karpenter pkg/controllers/disruption/consolidation.go, MinInstanceTypesForSpotToSpotConsolidation:
+# single-node spot-to-spot consolidation needs this many cheaper instance types than the node it replaces.
+MIN_SPOT_TO_SPOT_INSTANCE_TYPES = 15
+
+
 def check_disruption(v: dict[str, Any]) -> None:
     """NodePool and Cluster Autoscaler settings that would fight each other."""
     blocking = [budget for budget in v["karpenterDisruptionBudgets"] if blocks_all_disruption(budget)]
@@ -89,6 +94,12 @@ def check_disruption(v: dict[str, Any]) -> None:
         raise ConfigError("invalid setting karpenterSpotToSpotConsolidation=true with karpenterConsolidationPolicy="
                           "WhenEmpty: spot-to-spot consolidation replaces underutilized nodes, which WhenEmpty never "
                           "consolidates; use WhenEmptyOrUnderutilized or Balanced")
+    types = v["karpenterInstanceTypes"]
+    if v["karpenterSpotToSpotConsolidation"] and len(types) < MIN_SPOT_TO_SPOT_INSTANCE_TYPES:
+        raise ConfigError(f"invalid setting karpenterSpotToSpotConsolidation=true with {len(types)} "
+                          f"karpenterInstanceTypes: Karpenter replaces a Spot node with a cheaper one only when at least "
+                          f"{MIN_SPOT_TO_SPOT_INSTANCE_TYPES} cheaper types could take its pods; list "
+                          f"{MIN_SPOT_TO_SPOT_INSTANCE_TYPES} or more")
 
 
 def check_headroom(v: dict[str, Any]) -> None:

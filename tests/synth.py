@@ -20,6 +20,10 @@ from tests.deploy_graph import read_templates
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 
+# Enough instance types for Karpenter's spot-to-spot consolidation to act (eks_scaling/setting_checks.py).
+FIFTEEN_TYPES = ("c5.large,c5.xlarge,c5.2xlarge,c5a.large,c5a.xlarge,c5a.2xlarge,c6a.large,c6a.xlarge,c6a.2xlarge,"
+                 "m5.large,m5.xlarge,m5.2xlarge,m5a.large,m5a.xlarge,m6a.large")
+
 # Overrides of the built-in defaults, written as a user would type them with -c (strings). Together they
 # cover every matrix row and every non-default branch of the parent stack.
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -73,6 +77,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "headroomMechanism": "capacity-buffer",
         "karpenterConsolidationPolicy": "Balanced",
         "karpenterSpotToSpotConsolidation": "true",
+        # Spot-to-spot consolidation needs 15 cheaper types than the node it replaces to act.
+        "karpenterInstanceTypes": FIFTEEN_TYPES,
         "karpenterDisruptionBudgets": '[{"nodes": "20%", "reasons": ["Empty", "Drifted"]}, '
                                       '{"nodes": "0", "schedule": "0 9 * * mon-fri", "duration": "8h"}]',
         "karpenterExpireAfter": "168h",

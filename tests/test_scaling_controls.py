@@ -18,7 +18,7 @@ from eks_scaling.parse_settings import parse_config
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from eks_scaling.versions import PAUSE_IMAGE
 from tests.context import with_defaults
-from tests.synth import chart_values, manifest_objects_by_name
+from tests.synth import FIFTEEN_TYPES, chart_values, manifest_objects_by_name
 
 HELM = "Custom::AWSCDK-EKS-HelmChart"
 BEHAVIOR = {"scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
@@ -40,7 +40,7 @@ ACCEPTED = [
     {"karpenterExpireAfter": "Never"},
     {"karpenterTerminationGracePeriod": "1h"},
     {"karpenterCapacityTypes": "on-demand,spot", "karpenterConsolidationPolicy": "Balanced",
-     "karpenterSpotToSpotConsolidation": "true"},
+     "karpenterSpotToSpotConsolidation": "true", "karpenterInstanceTypes": FIFTEEN_TYPES},
     {"clusterAutoscalerScaleDownUtilizationPercent": "0"},
     {"headroom": "10", "headroomCpu": "250m", "headroomMemory": "256Mi"},
     {"headroom": "2", "headroomMechanism": "capacity-buffer"},
@@ -78,6 +78,9 @@ REJECTED = [
     ({"karpenterSpotNodePoolWeight": "0"}, "invalid setting karpenterSpotNodePoolWeight=\"0\": expected a whole number from 1 to 100"),
     ({"karpenterSpotToSpotConsolidation": "true"},
      "invalid setting karpenterSpotToSpotConsolidation=true: karpenterCapacityTypes has no spot"),
+    ({"karpenterSpotToSpotConsolidation": "true", "karpenterCapacityTypes": "spot", "karpenterConsolidationPolicy": "Balanced"},
+     "invalid setting karpenterSpotToSpotConsolidation=true with 3 karpenterInstanceTypes: Karpenter replaces a Spot node "
+     "with a cheaper one only when at least 15 cheaper types"),
     ({"karpenterSpotToSpotConsolidation": "true", "karpenterCapacityTypes": "spot"},
      "invalid setting karpenterSpotToSpotConsolidation=true with karpenterConsolidationPolicy=WhenEmpty"),
     ({"clusterAutoscalerScaleDownUtilizationPercent": "0.5"}, "expected a whole number from 0 to 100"),

@@ -19,6 +19,7 @@ from eks_scaling.setting_table import SETTINGS
 from eks_scaling.setting_parsers import ConfigError
 from tests.docs import read, setting_lines, table_rows
 from tests.deploy_model import convergence
+from tests.synth import FIFTEEN_TYPES
 from tests.update_safety import Templates, Update
 
 
@@ -75,6 +76,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "karpenterSpotNodePoolWeight": {"karpenterSpotNodePoolWeight": "80", "karpenterCapacityTypes": "on-demand,spot"},
     "karpenterSpotToSpotConsolidation": {"karpenterSpotToSpotConsolidation": "true",
                                          "karpenterCapacityTypes": "on-demand,spot",
+                                         "karpenterInstanceTypes": FIFTEEN_TYPES,
                                          "karpenterConsolidationPolicy": "Balanced"},
     "clusterAutoscalerScaleDownUtilizationPercent": {"clusterAutoscalerScaleDownUtilizationPercent": "40"},
     "headroom": {"headroom": "2"},
