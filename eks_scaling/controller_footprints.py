@@ -96,8 +96,10 @@ def system_controllers(config: AppConfig) -> tuple[Footprint, ...]:
 def daemonsets(config: AppConfig) -> tuple[Footprint, ...]:
     """One pod of each on every node."""
     found = [
-        # aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml: resources.requests.cpu 25m.
-        Footprint("aws-node", 1, 25, 0, False, "VPC CNI chart requests"),
+        # The vpc-cni add-on's aws-node pod has two containers, aws-node and aws-eks-nodeagent (the network
+        # policy agent), each requesting 25m (aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml:
+        # resources.requests.cpu and nodeAgent.resources.requests.cpu).
+        Footprint("aws-node", 1, 2 * 25, 0, False, "VPC CNI add-on: aws-node and aws-eks-nodeagent, 25m each"),
         # EKS's kube-proxy DaemonSet requests cpu 100m, as upstream's kube-proxy manifests do.
         Footprint("kube-proxy", 1, 100, 0, False, "EKS kube-proxy add-on"),
     ]

@@ -11,12 +11,18 @@ This module must not import aws-cdk-lib.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from eks_scaling.settings import AppConfig
 from eks_scaling.controller_footprints import Footprint, daemonsets, system_controllers
 from eks_scaling.instance_types import allocatable, instance_type
 from eks_scaling.setting_parsers import ConfigError
+
+
+# Held back on every node for what the footprints cannot know: requests that grow with an EKS add-on's
+# version (the add-ons are not pinned), a DaemonSet EKS adds, rounding in the kubelet's own arithmetic.
+MARGIN_PERCENT = 2
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,18 @@ def node_room(config: AppConfig) -> NodeRoom:
     per_node = daemonsets(config)
     ds_cpu = sum(pod.cpu_millicores for pod in per_node)
     ds_memory = sum(pod.memory_mib for pod in per_node)
-    cpu = min(room.cpu_millicores for room in rooms) - ds_cpu
-    memory = min(room.memory_mib for room in rooms) - ds_memory
+    least_cpu, least_memory = (min(room.cpu_millicores for room in rooms), min(room.memory_mib for room in rooms))
+    margin_cpu, margin_memory = (math.ceil(least_cpu * MARGIN_PERCENT / 100),
+                                 math.ceil(least_memory * MARGIN_PERCENT / 100))
+    cpu = least_cpu - ds_cpu - margin_cpu
+    memory = least_memory - ds_memory - margin_memory
     pods = min(room.pods for room in rooms) - len(per_node)
     smallest_row, smallest = min(zip(types, rooms), key=lambda pair: (pair[1].cpu_millicores, pair[1].memory_mib))
     explained = (f"the smallest system type ({smallest_row.name}: {smallest_row.vcpus} vCPU, {smallest_row.memory_mib}Mi, "
                  f"{smallest_row.max_pods} pods) leaves {cpu}m, {memory}Mi and {pods} pods per node after kube-reserved "
                  f"and the eviction threshold ({smallest.reserved_cpu_millicores}m, {smallest.reserved_memory_mib}Mi), "
-                 f"VM overhead ({smallest_row.memory_mib - smallest.capacity_memory_mib}Mi) and {len(per_node)} "
-                 f"DaemonSets ({ds_cpu}m, {ds_memory}Mi)")
+                 f"VM overhead ({smallest_row.memory_mib - smallest.capacity_memory_mib}Mi), {len(per_node)} "
+                 f"DaemonSets ({ds_cpu}m, {ds_memory}Mi) and a {MARGIN_PERCENT} % margin ({margin_cpu}m, {margin_memory}Mi)")
     return NodeRoom(cpu, memory, pods, explained)
 
 
