@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import importlib
 from typing import Callable
 
@@ -96,6 +97,7 @@ class EksScalingStack(Stack):
         self.system_nodegroup = self._system_nodegroup()
         # Nodes join with the CNI's network policy agent already configured.
         self.system_nodegroup.node.add_dependency(self.network_policy_support)
+        self._hold_coredns()
 
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
@@ -303,6 +305,18 @@ class EksScalingStack(Stack):
                           configuration_values={"enableNetworkPolicy": "true"})
         addon.node.default_child.add_property_override("ResolveConflicts", "OVERWRITE")
         return addon
+
+    def _hold_coredns(self) -> None:
+        """CoreDNS, which EKS installs unmanaged, taken over as an add-on and held to the system nodes:
+        unheld, a rescheduled CoreDNS pod may land on a node Karpenter or Cluster Autoscaler then removes,
+        and the system-fit check counts it on the system nodes. nodeSelector and tolerations are in the
+        coredns add-on's configuration schema (aws eks describe-addon-configuration --addon-name coredns)."""
+        addon = eks.CfnAddon(
+            self, "CoreDns", addon_name="coredns", cluster_name=self.cluster.cluster_name,
+            configuration_values=json.dumps(SYSTEM.pod_fields()),
+            resolve_conflicts="OVERWRITE",  # adopt the unmanaged Deployment EKS created with the cluster
+        )
+        addon.node.add_dependency(self.system_nodegroup)  # ACTIVE only once its pods run
 
     def _system_nodegroup(self) -> eks.Nodegroup:
         nodes = self.config.system_nodes

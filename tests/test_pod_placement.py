@@ -37,7 +37,8 @@ CHART_POD_VALUES: dict[str, tuple[tuple[str, ...], ...]] = {
 # EKS add-ons the app creates: the configuration block of their controller Deployment, or None for a
 # DaemonSet-only add-on that tolerates every taint (eks-pod-identity-agent; eks_scaling/placements.py; vpc-cni's
 # aws-node, which tolerates every taint, as eks_scaling/placements.py notes).
-ADDON_CONTROLLERS = {"aws-ebs-csi-driver": "controller", "eks-pod-identity-agent": None, "vpc-cni": None}
+ADDON_CONTROLLERS = {"aws-ebs-csi-driver": ("controller",), "coredns": (), "eks-pod-identity-agent": None,
+                     "vpc-cni": None}
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,18 @@ def controller_pods(synth) -> dict[str, dict]:
     for addon in _resources(synth, "AWS::EKS::Addon"):
         name = addon["Properties"]["AddonName"]
         assert name in ADDON_CONTROLLERS, f"add-on {name}: list where its configuration places pods"
-        if ADDON_CONTROLLERS[name]:
-            config = json.loads(resolve(addon["Properties"]["ConfigurationValues"]))
-            pods[name] = config[ADDON_CONTROLLERS[name]]
+        if ADDON_CONTROLLERS[name] is not None:
+            block = json.loads(resolve(addon["Properties"]["ConfigurationValues"]))
+            for key in ADDON_CONTROLLERS[name]:
+                block = block[key]
+            pods[name] = block
     return pods
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_coredns_is_held_to_the_system_nodes_too(synth, name):
+    """EKS installs CoreDNS unpinned; the system-fit check counts it on the system nodes."""
+    assert "coredns" in controller_pods(synth(name))
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
