@@ -22,6 +22,7 @@ class ManagedNodeGroup(Construct):
         construct_id: str,
         *,
         cluster: eks.ICluster,
+        kubernetes_version: str,
         instance_types: Sequence[str],
         arm: bool,
         min_size: int,
@@ -72,3 +73,8 @@ class ManagedNodeGroup(Construct):
             ),
             subnets=ec2.SubnetSelection(subnet_type=private),
         )
+        # The cluster's version, so raising kubernetesVersion upgrades the group too (Version updates in
+        # place, after the cluster it references); unset, the group would stay on the version it started with.
+        cfn_group = self.nodegroup.node.default_child
+        assert isinstance(cfn_group, eks.CfnNodegroup)
+        cfn_group.version = kubernetes_version

@@ -36,7 +36,7 @@ class ClusterAutoscalerStack(NestedStack):
         nodes = settings.nodes
         workers = ManagedNodeGroup(
             self, "Workers",
-            cluster=cluster, name_prefix=NODEGROUP_NAME_PREFIX,
+            cluster=cluster, kubernetes_version=versions.kubernetes, name_prefix=NODEGROUP_NAME_PREFIX,
             instance_types=nodes.instance_types, arm=nodes.arm,
             min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
             labels=NODE_LABELS,

@@ -322,8 +322,8 @@ class EksScalingStack(Stack):
         nodes = self.config.system_nodes
         return ManagedNodeGroup(
             self, "SystemNodes",
-            cluster=self.cluster, instance_types=nodes.instance_types, arm=nodes.arm,
-            min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
+            cluster=self.cluster, kubernetes_version=self.versions.kubernetes, instance_types=nodes.instance_types,
+            arm=nodes.arm, min_size=nodes.min_size, desired_size=nodes.desired_size, max_size=nodes.max_size,
             labels=SYSTEM_NODE_LABELS, taints=[SYSTEM_TAINT] if self.config.dedicated_system_nodes else [],
         ).nodegroup
 

@@ -225,3 +225,12 @@ def test_service_accounts_carry_the_irsa_annotation_only_with_irsa(synth, name):
     for resource, obj in accounts:
         assert ("eks.amazonaws.com/role-arn" in obj["metadata"].get("annotations", {})) == irsa, obj["metadata"]
         assert resource["Properties"]["PruneLabel"] in obj["metadata"]["labels"], "kubectl apply --prune finds it"
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_node_groups_follow_the_cluster_version(synth, name):
+    """Raising kubernetesVersion then upgrades the node groups too, in place after the cluster."""
+    groups = [resource for template in synth(name).template_files().values()
+              for resource in template["Resources"].values() if resource["Type"] == "AWS::EKS::Nodegroup"]
+    (cluster,) = synth(name).template.find_resources("AWS::EKS::Cluster").values()
+    assert groups and {group["Properties"].get("Version") for group in groups} == {cluster["Properties"]["Version"]}
