@@ -88,10 +88,11 @@ def test_a_pdb_that_allows_one_eviction_lets_nodes_drain_one_by_one():
 
 @pytest.mark.parametrize(("percent", "shrinks"), [("50", False), ("90", True)])
 def test_a_node_over_the_utilization_threshold_is_needed(percent, shrinks):
-    # 0.3 cores per pod, six per node: six fill the first node, three more start a second, then the
-    # ReplicaSet takes three from the fuller node. Each node then uses (0.9 + DaemonSets) of its ~1.93
-    # cores, about 0.53, and either could take the other's pods: over a 50 % threshold, under 90 %.
-    heavy = lambda spec: dataclasses.replace(spec, cpu_request=0.3)  # noqa: E731
+    # 0.29 cores per pod, six per node: six fill the first node (1.74 of the 1.75 cores its ~1.93 leave
+    # after 0.18 of DaemonSets), three more start a second, then the ReplicaSet takes three from the fuller
+    # node. Each node then uses (0.87 + DaemonSets) of its ~1.93 cores, about 0.54, and either could take
+    # the other's pods (0.88 free): over a 50 % threshold, under 90 %.
+    heavy = lambda spec: dataclasses.replace(spec, cpu_request=0.29)  # noqa: E731
     _, result = run([(0.0, 0.0), (10.0, 6.0), (100.0, 9.0), (300.0, 6.0)], caNodeMaxSize="6", tester=heavy,
                     clusterAutoscalerScaleDownUtilizationPercent=percent)
     assert max(nodes(result).values()) == 2
