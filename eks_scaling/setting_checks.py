@@ -107,9 +107,13 @@ def check_headroom(v: dict[str, Any]) -> None:
     slots, cpu, memory = v["headroom"], cpu_millicores(v["headroomCpu"]), memory_mib(v["headroomMemory"])
     karpenter = v["nodeAutoscaler"] in ("karpenter", "both")
     if v["headroomMechanism"] == "capacity-buffer" and not karpenter:
+        # The CRD ships with the Karpenter chart only (the cluster-autoscaler chart 9.59.0 has no CRDs, though
+        # its ClusterRole reads capacitybuffers), and Cluster Autoscaler acts on buffers only behind
+        # --capacity-buffer-controller-enabled and --capacity-buffer-pod-injection-enabled (kubernetes/autoscaler
+        # cluster-autoscaler/config/flags/flags.go, off by default, from 1.34), which the app does not set.
         raise ConfigError(f"invalid setting headroomMechanism=capacity-buffer with nodeAutoscaler={v['nodeAutoscaler']}: "
-                          "the app enables the CapacityBuffer API on Karpenter only (Cluster Autoscaler's chart "
-                          "9.59.0 grants no access to capacitybuffers); use placeholder-pods")
+                          "the CapacityBuffer CRD comes with Karpenter's chart, and the app does not turn on Cluster "
+                          "Autoscaler's capacity-buffer flags (off by default); use placeholder-pods")
     if not slots:
         return
     if v["nodeAutoscaler"] == "none":

@@ -96,7 +96,8 @@ REJECTED = [
     ({"headroom": "6", "nodeAutoscaler": "cluster-autoscaler", "headroomMemory": "7Gi"},
      "more than caNodeMaxSize=5 nodes of m5.large allow"),
     ({"headroomMechanism": "capacity-buffer", "nodeAutoscaler": "cluster-autoscaler"},
-     "invalid setting headroomMechanism=capacity-buffer with nodeAutoscaler=cluster-autoscaler"),
+     "invalid setting headroomMechanism=capacity-buffer with nodeAutoscaler=cluster-autoscaler: the CapacityBuffer "
+     "CRD comes with Karpenter's chart, and the app does not turn on Cluster Autoscaler's capacity-buffer flags"),
     ({"phpApacheHpaBehavior": "[]"}, "expected a JSON object: an HPA behavior"),
     ({"phpApacheHpaBehavior": {"scaleSideways": {}}}, "behavior has no field scaleSideways"),
     ({"podinfoHpaBehavior": {"scaleUp": {"stabilizationWindowSeconds": 3601}}}, "from 0 to 3600"),
