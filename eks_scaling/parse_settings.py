@@ -16,6 +16,7 @@ from eks_scaling.setting_checks import (check_demo_homes, check_disruption, chec
                                         check_karpenter_limits, check_scaling_behavior)
 from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.subnet_layout import zone_slot
+from eks_scaling.fargate_settings import check_fargate
 from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.settings import (AlertThresholds, AppConfig, ClusterAutoscalerConfig, ClusterConfig, HeadroomConfig,
                                   KarpenterConfig, NetworkConfig, NodeGroupConfig, PrometheusConfig,
@@ -114,6 +115,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
         raise ConfigError("invalid setting loadGenerators=true: there is no demo to load; "
                           "enable enableMetricsServer, enablePrometheus or enableKeda")
     check_demo_homes(v, karpenter_on, autoscaler_on)
+    check_fargate(v)
     return AppConfig(
         account=v["account"],
         region=v["region"],
@@ -157,6 +159,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
             scale_down_unneeded_time=v["clusterAutoscalerScaleDownUnneededTime"],
             scale_down_utilization_percent=v["clusterAutoscalerScaleDownUtilizationPercent"],
         ),
+        fargate_workloads=v["fargateWorkloads"],
         inflate_replicas=v["inflateReplicas"],
         tester_replicas=v["testerReplicas"],
         headroom=HeadroomConfig(slots=v["headroom"], cpu=v["headroomCpu"], memory=v["headroomMemory"],

@@ -63,7 +63,8 @@ def check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool)
     karpenter_home = ("karpenterInstanceTypes", v["karpenterInstanceTypes"])
     pod_home = (karpenter_home if karpenter_on else ca_home if autoscaler_on
                 else ("systemNodeInstanceTypes", v["systemNodeInstanceTypes"]))
-    homes = [(name, image, pod_home) for name, image in pod_demos]
+    # Fargate's demos run on Fargate, whose architecture eks_scaling/fargate_settings.py checks.
+    homes = [(name, image, pod_home) for name, image in pod_demos if name not in v["fargateWorkloads"]]
     homes += [("inflate", PAUSE_IMAGE, karpenter_home)] if karpenter_on else []
     homes += [("tester", NGINX_IMAGE, ca_home)] if autoscaler_on else []
     for name, image, (key, instance_types) in homes:

@@ -15,6 +15,7 @@ from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, END
                                          cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
                                          json_object, kubernetes_version, log_types,
                                          node_group_instance_types, optional, principal_arns, warning_ids)
+from eks_scaling.fargate_settings import fargate_workloads
 from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION
 
 # Every setting: key -> parser. DEFAULTS, the settings table of docs/settings.md and cdk.json list exactly these keys.
@@ -72,6 +73,7 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "kedaInitialCooldownPeriod": bounds.KEDA_INITIAL_COOLDOWN,
     "kedaActivationThreshold": bounds.KEDA_ACTIVATION_THRESHOLD,
     "kedaMinReplicas": bounds.KEDA_MIN_REPLICAS,
+    "fargateWorkloads": fargate_workloads,
     "inflateReplicas": bounds.DEMO_REPLICAS,
     "testerReplicas": bounds.DEMO_REPLICAS,
     "enablePrometheus": boolean,
@@ -148,6 +150,8 @@ DEFAULTS: dict[str, Any] = {
     "kedaActivationThreshold": 0,
     # The chapter's minReplicaCount.
     "kedaMinReplicas": 2,
+    # Every demo on EC2 nodes, as in the chapter's own walkthrough.
+    "fargateWorkloads": [],
     "inflateReplicas": 0,
     "testerReplicas": 0,
     "enablePrometheus": True,

@@ -126,6 +126,7 @@ class AppConfig:
     node_autoscaler: str
     karpenter: KarpenterConfig
     cluster_autoscaler: ClusterAutoscalerConfig
+    fargate_workloads: tuple[str, ...]  # the demos run on Fargate (eks_scaling/fargate.py)
     inflate_replicas: int
     tester_replicas: int
     headroom: HeadroomConfig

@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.encrypted_logs import EncryptedLogs, EncryptEveryLogGroup
+from cdk_constructs.fargate_profile import FargateProfile
+from eks_scaling.fargate import FARGATE_PLACEMENT, FARGATE_WORKLOADS
 from eks_scaling.manifests import load_manifest
 from cdk_constructs.node_group import ManagedNodeGroup
 from eks_scaling.placement import Placement
@@ -98,12 +100,16 @@ class EksScalingStack(Stack):
         # Nodes join with the CNI's network policy agent already configured.
         self.system_nodegroup.node.add_dependency(self.network_policy_support)
         self._hold_coredns()
+        self.fargate = FargateProfile(
+            self, "Fargate", cluster=self.cluster, cluster_name=config.cluster.name, vpc=self.vpc,
+            workloads=[FARGATE_WORKLOADS[name] for name in config.fargate_workloads],
+        ) if config.fargate_workloads else None
 
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
-            cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
+            cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos("php-apache"),
             hpa_behavior=config.scaling_behavior.php_apache,
-        ))
+        ), demo="php-apache")
         self.karpenter = self._capability(config.enable_karpenter, lambda: KarpenterStack(
             self, "Karpenter",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.karpenter,
@@ -118,13 +124,13 @@ class EksScalingStack(Stack):
         self.prometheus = self._capability(config.enable_prometheus, lambda: PrometheusStack(
             self, "Prometheus",
             cluster=self.cluster, settings=config.prometheus, versions=self.versions,
-            identity_type=self.identity_type, system=SYSTEM, demos=self._demos(),
+            identity_type=self.identity_type, system=SYSTEM, demos=self._demos("podinfo"),
             hpa_behavior=config.scaling_behavior.podinfo,
-        ), calls_aws=True)
+        ), calls_aws=True, demo="podinfo")
         self.keda = self._capability(config.enable_keda, lambda: KedaStack(
-            self, "Keda", cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos(),
-            scaling=config.scaling_behavior,
-        ))
+            self, "Keda", cluster=self.cluster, versions=self.versions, system=SYSTEM,
+            demos=self._demos("podinfo-keda"), scaling=config.scaling_behavior,
+        ), demo="podinfo-keda")
         self.workloads = self._workloads()
         if verifier_account:
             self._verifier_access(verifier_account)
@@ -185,10 +191,13 @@ class EksScalingStack(Stack):
             workloads.node.add_dependency(*node_autoscalers, *(stack for stack, _ in loaded))
         return workloads
 
-    def _demos(self) -> Placement:
-        """Where the pod-scaling demos and load generators run: on nodes an autoscaler adds, never on the
-        tainted system nodes. Karpenter's nodes when it runs (with both, the tester alone fills Cluster
-        Autoscaler's group up to its maximum, as in the chapter), else Cluster Autoscaler's group."""
+    def _demos(self, demo: str | None = None) -> Placement:
+        """Where the pod-scaling demos and load generators run: on Fargate for the demos fargateWorkloads names,
+        else on nodes an autoscaler adds, never on the tainted system nodes. Karpenter's nodes when it runs
+        (with both, the tester alone fills Cluster Autoscaler's group up to its maximum, as in the chapter),
+        else Cluster Autoscaler's group."""
+        if demo in self.config.fargate_workloads:
+            return FARGATE_PLACEMENT
         if self.config.enable_karpenter:
             return KARPENTER_PLACEMENT
         if self.config.enable_cluster_autoscaler:
@@ -200,13 +209,16 @@ class EksScalingStack(Stack):
         return _IDENTITY_TYPES[self.config.workload_identity]
 
     def _capability(self, enabled: bool, make: Callable[[], NestedStack], *,
-                    calls_aws: bool = False) -> NestedStack | None:
+                    calls_aws: bool = False, demo: str | None = None) -> NestedStack | None:
         """A capability's nested stack, deployed once the system nodes (where controllers run) exist,
-        and for controllers that call AWS through Pod Identity, once the Pod Identity agent runs."""
+        for controllers that call AWS through Pod Identity, once the Pod Identity agent runs, and for a
+        demo on Fargate, once its profile exists (Fargate takes only pods created after it)."""
         if not enabled:
             return None
         stack = make()
         stack.node.add_dependency(self.system_nodegroup)
+        if demo in self.config.fargate_workloads:
+            stack.node.add_dependency(self.fargate)
         if calls_aws and self.config.workload_identity == "pod-identity":
             # Reading this property creates the agent add-on, so only capabilities that need it do.
             stack.node.add_dependency(self.cluster.eks_pod_identity_agent)

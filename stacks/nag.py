@@ -40,6 +40,8 @@ ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
      "the framework invokes any version of its own kubectl handler (<handler ARN>:*), nothing else"),
     # node roles
     (r"/(SystemNodes|Workers)/Nodegroup/NodeGroupRole/Resource$", "IAM4", _NODE_ROLE),
+    (r"/Fargate/PodExecutionRole/Resource$", "IAM4",
+     "AmazonEKSFargatePodExecutionRolePolicy is the policy the EKS user guide gives Fargate's pod execution role"),
     (r"/Karpenter/Karpenter/NodeRole/Resource$", "IAM4",
      _NODE_ROLE + "; AmazonSSMManagedInstanceCore as Karpenter's getting-started template gives its nodes"),
     # Karpenter: upstream's policies, statement for statement

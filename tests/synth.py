@@ -62,6 +62,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
         # A production-like stage keeps its audit log (and the key that reads it) after teardown.
         "retainControlPlaneLogs": "true",
     },
+    # Every demo Fargate can run on Fargate (their load generators stay on nodes); Karpenter's nodes are
+    # Graviton only, where the amd64-only php-apache could not run but on Fargate does.
+    "fargate": {
+        "fargateWorkloads": "php-apache,podinfo,podinfo-keda",
+        "karpenterInstanceTypes": "m7g.large,c7g.large",
+        "loadGenerators": "true",
+    },
     "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",
         "nodeAutoscaler": "both",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from eks_scaling.fargate import FARGATE_ARCHITECTURE, FARGATE_PLACEMENT
 from eks_scaling.placements import SYSTEM_TAINT
 from eks_scaling.instance_types import instance_type
 from eks_scaling.versions import DEMO_IMAGES
@@ -86,7 +87,7 @@ def _objects(synth) -> list[dict]:
 
 
 def node_sets(synth) -> dict[str, NodeSet]:
-    """Every kind of node the app launches: its managed node groups and Karpenter's NodePool."""
+    """Every kind of node the app launches: its managed node groups, Fargate's and Karpenter's NodePool."""
     found = {}
     for group in _resources(synth, "AWS::EKS::Nodegroup"):
         props = group["Properties"]
@@ -96,6 +97,10 @@ def node_sets(synth) -> dict[str, NodeSet]:
         arch = "arm64" if "ARM_64" in props["AmiType"] else "amd64"
         found[labels["role"]] = NodeSet(labels["role"], {**labels, **KUBELET_LABELS, ARCH: arch}, frozenset({arch}),
                                         taints)
+    if _resources(synth, "AWS::EKS::FargateProfile"):
+        # Which pods a profile takes is tests/test_fargate.py's: here, Fargate nodes by their labels.
+        found["fargate"] = NodeSet("fargate", {**FARGATE_PLACEMENT.node_selector, **KUBELET_LABELS,
+                                               ARCH: FARGATE_ARCHITECTURE}, frozenset({FARGATE_ARCHITECTURE}), ())
     for pool in (obj for obj in _objects(synth) if obj["kind"] == "NodePool"):
         spec = pool["spec"]["template"]
         types = next(r["values"] for r in spec["spec"]["requirements"] if r["key"] == "node.kubernetes.io/instance-type")
