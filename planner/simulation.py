@@ -18,6 +18,7 @@ from planner.engine.cluster import Cluster
 from planner.engine.nodes import PlanError, WorkloadState
 from planner.engine.decisions import DecisionLog
 from planner.scalers.cluster_autoscaler import ClusterAutoscaler
+from planner.scalers.fargate import Fargate
 from planner.scalers.hpa import Release
 from planner.scalers.karpenter import Karpenter
 from planner.scalers.keda import Keda
@@ -46,10 +47,11 @@ class Simulation:
                  progress: Callable[[float], None] | None = None,
                  latencies: Mapping[str, float] | None = None,
                  workload_specs: list[Workload] | None = None, explain: bool = False,
-                 spot: A.SpotAssumptions = A.SPOT) -> None:
+                 spot: A.SpotAssumptions = A.SPOT, fargate: A.FargatePrices = A.FARGATE_PRICES) -> None:
         """workload_specs: the workloads to plan (default: those the configuration deploys); a comparison
         passes every run the same ones. explain: keep the decision log (planner/engine/decisions.py). spot: Spot's
-        price and interruptions (planner/engine/assumptions.py), when the NodePools allow Spot."""
+        price and interruptions (planner/engine/assumptions.py), when the NodePools allow Spot. fargate: Fargate's
+        prices, when a workload runs there."""
         self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
         self.types = _instance_types(config)
@@ -70,6 +72,8 @@ class Simulation:
         self.karpenter = Karpenter(self.cluster, config, step, spot, seed) if config.enable_karpenter else None
         self.cluster_autoscaler = ClusterAutoscaler(self.cluster, config, step) \
             if config.enable_cluster_autoscaler else None
+        self.fargate = Fargate(self.cluster, fargate) \
+            if any("fargate" in spec.groups for spec in specs) else None
         self.series: dict[str, list[float]] = {"time": [], "pending": [], "nodes": []}
         # Each rise of a workload's load: (start, end, seconds until it had capacity or None), in time order.
         self.rises = {name: [[start, end, None] for start, end in scenario.load_steps(name)] for name in self.states}
@@ -102,6 +106,8 @@ class Simulation:
             else:
                 replicas = int(self.cursors[state.spec.name].at(0.0))
             cluster.scale_to(state, replicas)
+        if self.fargate:
+            self.fargate.start()
         cluster.schedule()
         self._settle()
         for state in self.states.values():  # the starting pods are up when the plan starts
@@ -191,6 +197,8 @@ class Simulation:
             self.karpenter.reconcile(now)
         if self.cluster_autoscaler:
             self.cluster_autoscaler.reconcile(now)
+        if self.fargate:
+            self.fargate.reconcile(now)
         for state in self.states.values():
             self._track_capacity(state, now)
 

@@ -15,6 +15,8 @@ from tests.context import with_defaults
 # podinfo-keda from one replica, so that the chapter's burst starts a pod of it (at its minimum of 2,
 # the burst needs no new pod, and its PodDisruptionBudget keeps Cluster Autoscaler from evicting both).
 CONFIG = parse_config(with_defaults({"nodeAutoscaler": "both", "kedaMinReplicas": 1}))
+# Fargate's start latency delays the demos fargateWorkloads names.
+FARGATE = parse_config(with_defaults({"fargateWorkloads": "php-apache"}))
 
 
 def test_every_latency_has_an_ordered_range_and_a_source():
@@ -34,9 +36,13 @@ def baseline():
 
 @pytest.mark.parametrize("name", sorted(LATENCIES))
 def test_every_latency_feeds_the_model(baseline, name):
-    slower = Simulation(CONFIG, S.chapter(), record_every=5.0, latencies={name: 300.0}).run()
+    config = FARGATE if name == "fargate-pod-start" else CONFIG
+    if config is FARGATE:
+        baseline = Simulation(config, S.chapter(), record_every=5.0).run()
+    slower = Simulation(config, S.chapter(), record_every=5.0, latencies={name: 300.0}).run()
     workload = name.removesuffix("-pod-ready")
-    ready = {"karpenter-node-ready": "inflate:ready", "ca-node-ready": "tester:ready"}.get(name, f"{workload}:ready")
+    ready = {"karpenter-node-ready": "inflate:ready", "ca-node-ready": "tester:ready",
+             "fargate-pod-start": "php-apache:ready"}.get(name, f"{workload}:ready")
     # Slower to Ready: fewer Ready pods summed over the run.
     assert sum(slower.series[ready]) < sum(baseline.series[ready])
 

@@ -50,6 +50,11 @@ LATENCIES: dict[str, Latency] = {latency.name: latency for latency in (
             "trace in aws/karpenter-provider-aws#3102 reaches kubelet registration at 40 s and Ready in ~70 s. "
             "Typical: an assumption (Karpenter's plus the ASG's scaling activity); pessimistic: the planner's "
             "earlier 150 s (eks-workshop: 'several minutes'). CA's own decision delay is its 10 s scan, modelled."),
+    Latency("fargate-pod-start", 30.0, 45.0, 120.0,
+            "A pod that matches a Fargate profile to its Fargate node Ready: 30-45 s for the node to be created "
+            "and register (aws/containers-roadmap#649); pod starts near and past 120 s, image pull included "
+            "(apache/airflow#28046). Typical: an assumption. Each Fargate node starts with no image cached, so "
+            "the pod's own ready latency follows as on a new node."),
     Latency("php-apache-pod-ready", 4.0, 8.0, 20.0,
             "Pod bound to Ready: image pull on a warm node plus the first readiness probe. An assumption "
             "(registry.k8s.io/hpa-example is ~150 MB; pessimistic: a first pull on a new node)."),
@@ -109,3 +114,16 @@ SPOT_NOTICE = 120.0  # the Spot interruption notice: two minutes (EC2 User Guide
 # aws/karpenter-provider-aws v1.14.1 pkg/cache/cache.go UnavailableOfferingsTTL: how long an interrupted
 # or failed Spot offering is skipped.
 SPOT_UNAVAILABLE_TTL = 180.0
+
+
+@dataclass(frozen=True)
+class FargatePrices:
+    """Fargate's on-demand Linux/x86 prices in us-east-1, billed per second while the pod runs: AWS's Fargate
+    pricing page (aws.amazon.com/fargate/pricing) as quoted by vantage.sh/blog/fargate-pricing; not checked
+    against AWS's page from here. Override with Simulation(fargate=FargatePrices(...)) (no CLI flag yet)."""
+
+    vcpu_hour: float = 0.04048
+    gb_hour: float = 0.004445
+
+
+FARGATE_PRICES = FargatePrices()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from eks_scaling.instance_types import InstanceType, allocatable
 from planner.engine.workloads import Workload
 
-GROUPS = ("system", "karpenter", "ca")
+GROUPS = ("system", "karpenter", "ca", "fargate")  # fargate: one micro-VM per pod
 
 
 class PlanError(ValueError):
@@ -55,7 +55,7 @@ class Shape:
 @dataclass(eq=False)
 class Node:
     kind: str
-    group: str  # system, karpenter or ca
+    group: str  # system, karpenter, ca or fargate
     shape: Shape
     price: float
     launched: float

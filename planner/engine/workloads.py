@@ -3,7 +3,7 @@ the app deploys (requests, limits, HPA and ScaledObject specs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import re
 
@@ -51,7 +51,7 @@ class Workload:
     cpu_request: float
     memory_request: float  # GiB
     cpu_limit: float | None
-    groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca
+    groups: frozenset[str]  # node groups its pods may run on: system, karpenter, ca, fargate
     autoscaling: Autoscaling | None  # None: replicas come from the scenario (or `replicas`)
     eviction: Eviction = Eviction()
     priority: int = 0  # the pod priority; the scheduler preempts lower-priority pods for it
@@ -176,6 +176,9 @@ def workloads(config: AppConfig) -> list[Workload]:
                                           spec["fallback"].get("behavior", "static"),
                                           float(spec.get("initialCooldownPeriod", 0))),
                               _eviction("podinfo", **values)))
+    # The demos fargateWorkloads names run on Fargate (planner/scalers/fargate.py), as the deploy places them.
+    found = [replace(spec, groups=frozenset({"fargate"})) if spec.name in config.fargate_workloads else spec
+             for spec in found]
     if config.headroom.slots and config.node_autoscaler != "none":
         found.append(headroom(config, general))
     if config.enable_karpenter:
