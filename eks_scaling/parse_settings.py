@@ -11,6 +11,7 @@ import json
 from typing import Any, Callable, Mapping
 
 from eks_scaling import setting_bounds as bounds
+from eks_scaling.auto_mode import check_auto_mode
 from eks_scaling.cdk_json import cdk_json_context, is_framework_key
 from eks_scaling.setting_checks import (check_demo_homes, check_disruption, check_endpoint, check_headroom,
                                         check_karpenter_limits, check_scaling_behavior)
@@ -88,6 +89,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
                           f"every zone must be in region {v['region']}")
     for zone in zones:
         zone_slot(zone)
+    check_auto_mode(v)
     check_karpenter_limits(v)
     check_disruption(v)
     check_headroom(v)
@@ -102,7 +104,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
                           f"max={v['caNodeMaxSize']}: need caNodeMinSize <= caNodeMaxSize")
     karpenter_on = v["nodeAutoscaler"] in ("karpenter", "both")
     autoscaler_on = v["nodeAutoscaler"] in ("cluster-autoscaler", "both")
-    if v["inflateReplicas"] and not karpenter_on:
+    if v["inflateReplicas"] and not (karpenter_on or v["nodeAutoscaler"] == "auto-mode"):
         raise ConfigError(f"invalid setting inflateReplicas={v['inflateReplicas']}: the inflate demo runs on "
                           f"Karpenter's nodes, and nodeAutoscaler={v['nodeAutoscaler']} has no Karpenter")
     if v["testerReplicas"] and not autoscaler_on:

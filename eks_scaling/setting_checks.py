@@ -57,6 +57,8 @@ def check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool)
     Karpenter's nodes if it runs, else on Cluster Autoscaler's group, else (nodeAutoscaler=none) on the
     system nodes, then the cluster's only nodes (see AppConfig.dedicated_system_nodes)."""
     pod_demos: list[tuple[str, Image]] = [("php-apache", PHP_APACHE_IMAGE)] if v["enableMetricsServer"] else []
+    if v["nodeAutoscaler"] == "auto-mode":
+        pod_demos = []  # on Auto Mode's amd64 general-purpose pool, where every demo image is published
     pod_demos += [("podinfo", PODINFO_IMAGE)] if v["enablePrometheus"] else []
     pod_demos += [("the load generators", BUSYBOX_IMAGE)] if v["loadGenerators"] else []
     ca_home = ("caNodeInstanceTypes", v["caNodeInstanceTypes"])

@@ -26,7 +26,7 @@ class ConfigError(ValueError):
 ENDPOINT_ACCESS = ("public-and-private", "public", "private")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 WORKLOAD_IDENTITIES = ("pod-identity", "irsa")
-NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "none")
+NODE_AUTOSCALERS = ("karpenter", "cluster-autoscaler", "both", "auto-mode", "none")
 CAPACITY_TYPES = ("on-demand", "spot")
 # NodePool spec.disruption.consolidationPolicy (the v1.14.1 CRD's enum).
 CONSOLIDATION_POLICIES = ("WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced")

@@ -144,6 +144,11 @@ class AppConfig:
         return self.node_autoscaler in ("karpenter", "both")
 
     @property
+    def enable_auto_mode(self) -> bool:
+        """EKS Auto Mode's built-in NodePools add the workloads' nodes (eks_scaling/auto_mode.py)."""
+        return self.node_autoscaler == "auto-mode"
+
+    @property
     def enable_cluster_autoscaler(self) -> bool:
         return self.node_autoscaler in ("cluster-autoscaler", "both")
 

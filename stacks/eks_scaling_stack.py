@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.encrypted_logs import EncryptedLogs, EncryptEveryLogGroup
+from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, BUILT_IN_NODE_POOLS
 from cdk_constructs.fargate_profile import FargateProfile
 from eks_scaling.fargate import FARGATE_PLACEMENT, FARGATE_WORKLOADS
 from eks_scaling.manifests import load_manifest
@@ -173,11 +174,13 @@ class EksScalingStack(Stack):
         loaded = [(stack, target) for stack, target in
                   ((self.metrics, PHP_APACHE_LOAD), (self.prometheus, PODINFO_LOAD), (self.keda, PODINFO_KEDA_LOAD))
                   if stack and self.config.load_generators]
-        workloads = self._capability(bool(node_autoscalers or loaded), lambda: WorkloadsStack(
+        inflate = (KARPENTER_PLACEMENT if self.karpenter
+                   else AUTO_MODE_PLACEMENT if self.config.enable_auto_mode else None)
+        workloads = self._capability(bool(node_autoscalers or loaded or inflate), lambda: WorkloadsStack(
             self, "Workloads",
             cluster=self.cluster,
             inflate_replicas=self.config.inflate_replicas,
-            inflate_placement=KARPENTER_PLACEMENT if self.karpenter else None,
+            inflate_placement=inflate,
             tester_replicas=self.config.tester_replicas,
             tester_placement=Placement(CA_NODE_LABELS) if self.cluster_autoscaler else None,
             # Headroom goes where the bursts go: where the pod demos run.
@@ -198,6 +201,8 @@ class EksScalingStack(Stack):
         else Cluster Autoscaler's group."""
         if demo in self.config.fargate_workloads:
             return FARGATE_PLACEMENT
+        if self.config.enable_auto_mode:
+            return AUTO_MODE_PLACEMENT
         if self.config.enable_karpenter:
             return KARPENTER_PLACEMENT
         if self.config.enable_cluster_autoscaler:
@@ -284,9 +289,7 @@ class EksScalingStack(Stack):
             version=eks.KubernetesVersion.of(settings.kubernetes_version),
             vpc=self.vpc,
             vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
-            # Auto Mode off: our own node groups, Karpenter and Cluster Autoscaler manage the nodes.
-            default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
-            default_capacity=0,
+            **self._capacity(),
             kubectl_provider_options=eks.KubectlProviderOptions(kubectl_layer=kubectl_layer),
             secrets_encryption_key=secrets_key,
             cluster_logging=[_LOG_TYPES[name] for name in settings.logging],
@@ -329,6 +332,15 @@ class EksScalingStack(Stack):
             resolve_conflicts="OVERWRITE",  # adopt the unmanaged Deployment EKS created with the cluster
         )
         addon.node.add_dependency(self.system_nodegroup)  # ACTIVE only once its pods run
+
+    def _capacity(self) -> dict:
+        """Auto Mode with its built-in NodePools (aws_eks_v2 adds the cluster role's Auto Mode policies, the
+        node role, block storage and load balancing); else off: our node groups, Karpenter and Cluster
+        Autoscaler manage the nodes. The system node group runs the controllers either way."""
+        if self.config.enable_auto_mode:
+            return {"default_capacity_type": eks.DefaultCapacityType.AUTOMODE,
+                    "compute": eks.ComputeConfig(node_pools=list(BUILT_IN_NODE_POOLS))}
+        return {"default_capacity_type": eks.DefaultCapacityType.NODEGROUP, "default_capacity": 0}
 
     def _system_nodegroup(self) -> eks.Nodegroup:
         nodes = self.config.system_nodes

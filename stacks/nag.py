@@ -29,7 +29,11 @@ _CDK_PIPELINES = ("CDK Pipelines' own role: read/write of the pipeline's artifac
 ACKNOWLEDGMENTS: list[tuple[str, str, str]] = [
     # aws_eks_v2 internals
     (r"/Cluster/Role/Resource$", "IAM4",
-     "the EKS cluster role needs AmazonEKSClusterPolicy, the managed policy EKS documents for it"),
+     "the EKS cluster role needs AmazonEKSClusterPolicy, the managed policy EKS documents for it, and with Auto "
+     "Mode its Compute, BlockStorage, LoadBalancing and Networking policies (aws_eks_v2 adds them)"),
+    (r"/Cluster/ClusternodePoolRole/Resource$", "IAM4",
+     "Auto Mode's node role: AmazonEKSWorkerNodePolicy and ECR read-only, as aws_eks_v2 creates it for the "
+     "built-in NodePools"),
     (r"/Cluster/KubectlProvider/Handler/ServiceRole/Resource$", "IAM4",
      "aws_eks_v2's kubectl handler: Lambda basic and VPC execution, and read-only ECR pulls of OCI charts"),
     (r"/Cluster/KubectlProvider/Handler/Resource$", "L1",

@@ -69,6 +69,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "karpenterInstanceTypes": "m7g.large,c7g.large",
         "loadGenerators": "true",
     },
+    # EKS Auto Mode's built-in NodePools in place of Karpenter: the inflate demo and the pod demos on them.
+    "auto-mode": {
+        "nodeAutoscaler": "auto-mode",
+        "inflateReplicas": "5",
+        "loadGenerators": "true",
+    },
     "k8s-1.36-both-arm-public": {
         "kubernetesVersion": "1.36",
         "nodeAutoscaler": "both",

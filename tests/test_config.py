@@ -168,7 +168,7 @@ BAD_INPUT = [
      "has and EKS supports (aws ec2 describe-availability-zones --region eu-west-1), "
      'e.g. ["eu-west-1a","eu-west-1b"]'),
     ({"nodeAutoscaler": "keda"},
-     'invalid setting nodeAutoscaler="keda": expected one of karpenter, cluster-autoscaler, both, none'),
+     'invalid setting nodeAutoscaler="keda": expected one of karpenter, cluster-autoscaler, both, auto-mode, none'),
     ({"karpenterInstanceTypes": "c5.large,huge"}, "'huge' is not an EC2 instance type"),
     ({"karpenterCapacityTypes": "reserved"},
      'invalid setting karpenterCapacityTypes="reserved": expected one or both of on-demand, spot'),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, GENERAL_PURPOSE_ARCHITECTURES
 from eks_scaling.fargate import FARGATE_ARCHITECTURE, FARGATE_PLACEMENT
 from eks_scaling.placements import SYSTEM_TAINT
 from eks_scaling.instance_types import instance_type
@@ -87,7 +88,8 @@ def _objects(synth) -> list[dict]:
 
 
 def node_sets(synth) -> dict[str, NodeSet]:
-    """Every kind of node the app launches: its managed node groups, Fargate's and Karpenter's NodePool."""
+    """Every kind of node the app launches: its managed node groups, Auto Mode's and Fargate's, and Karpenter's
+    NodePool."""
     found = {}
     for group in _resources(synth, "AWS::EKS::Nodegroup"):
         props = group["Properties"]
@@ -97,6 +99,12 @@ def node_sets(synth) -> dict[str, NodeSet]:
         arch = "arm64" if "ARM_64" in props["AmiType"] else "amd64"
         found[labels["role"]] = NodeSet(labels["role"], {**labels, **KUBELET_LABELS, ARCH: arch}, frozenset({arch}),
                                         taints)
+    for cluster in _resources(synth, "AWS::EKS::Cluster"):
+        if cluster["Properties"].get("ComputeConfig", {}).get("Enabled"):
+            # Auto Mode's built-in pools (eks_scaling/auto_mode.py): general-purpose amd64, system tainted.
+            labels = {**AUTO_MODE_PLACEMENT.node_selector, **KUBELET_LABELS}
+            found["auto"] = NodeSet("auto", {**labels, ARCH: "amd64"}, GENERAL_PURPOSE_ARCHITECTURES, ())
+            found["auto-system"] = NodeSet("auto-system", labels, frozenset({"amd64", "arm64"}), (SYSTEM_TAINT,))
     if _resources(synth, "AWS::EKS::FargateProfile"):
         # Which pods a profile takes is tests/test_fargate.py's: here, Fargate nodes by their labels.
         found["fargate"] = NodeSet("fargate", {**FARGATE_PLACEMENT.node_selector, **KUBELET_LABELS,
