@@ -17,6 +17,7 @@ from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
 from planner.engine.nodes import PlanError, WorkloadState
 from planner.engine.decisions import DecisionLog
+from planner.scalers import auto_mode
 from planner.scalers.cluster_autoscaler import ClusterAutoscaler
 from planner.scalers.fargate import Fargate
 from planner.scalers.hpa import Release
@@ -52,8 +53,11 @@ class Simulation:
         passes every run the same ones. explain: keep the decision log (planner/engine/decisions.py). spot: Spot's
         price and interruptions (planner/engine/assumptions.py), when the NodePools allow Spot. fargate: Fargate's
         prices, when a workload runs there."""
-        self.config, self.scenario, self.step = config, scenario, step
         self.record_every, self.label, self.progress = record_every, label or config.node_autoscaler, progress
+        self.auto_mode = config.enable_auto_mode
+        if self.auto_mode:
+            config = auto_mode.as_karpenter(config)
+        self.config, self.scenario, self.step = config, scenario, step
         self.types = _instance_types(config)
         self.prices = _prices(self.types, config.region or DEFAULT_PRICE_REGION, prices or {})
         if config.enable_karpenter and "spot" in config.karpenter.capacity_types:
@@ -275,12 +279,14 @@ class Simulation:
         node_hours = self.cluster.node_hours(end)
         hours = {kind: round(value, 3) for kind, value in node_hours.items()}
         cost = sum(value * self.prices[kind] for kind, value in node_hours.items())
+        fee = auto_mode.management_fee(node_hours, self._system_hours(end), self.prices) if self.auto_mode else 0.0
         return {
             "workloads": workloads_summary,
             "cluster": {
                 "peak_nodes": int(max(self.series["nodes"], default=0)),
                 "node_hours": hours,
-                "cost_usd": round(cost, 2),
+                "cost_usd": round(cost + fee, 2),
+                **({"auto_mode_fee_usd": round(fee, 2)} if self.auto_mode else {}),
                 # The workloads' pods only: a Pending headroom placeholder is headroom being rebuilt.
                 "pending_pod_seconds": round(sum(s.pending_seconds for s in self.states.values()
                                                  if s.spec.priority >= 0), 1),
@@ -291,6 +297,11 @@ class Simulation:
                 **(self.karpenter.spot_summary() if self.karpenter else {}),
             },
         }
+
+    def _system_hours(self, end: float) -> dict[str, float]:
+        """Hours of the system node group, which the planner never scales: its nodes live the whole plan."""
+        nodes = self.config.system_nodes
+        return {nodes.instance_types[0]: nodes.desired_size * end / 3600}
 
 
 DEFAULT_PRICE_REGION = "us-east-1"  # the prices the instance-type table has for every type

@@ -18,7 +18,7 @@ DEPLOYED_WITH = {
     "php-apache": "with enableMetricsServer=true",
     "podinfo": "with enablePrometheus=true",
     "podinfo-keda": "with enableKeda=true",
-    "inflate": "only with Karpenter (nodeAutoscaler=karpenter or both)",
+    "inflate": "only with Karpenter (nodeAutoscaler=karpenter, both or auto-mode)",
     "tester": "only with Cluster Autoscaler (nodeAutoscaler=cluster-autoscaler or both)",
 }
 GROUP_NAMES = {"karpenter": "Karpenter's nodes", "ca": "Cluster Autoscaler's ca-workers group"}
@@ -78,7 +78,7 @@ def every_workload(selection: Selection) -> list[Workload]:
 
 def _stand_in_group(config: AppConfig) -> str | None:
     """The node group a node demo's pods can use in this run; None with no node autoscaler."""
-    if config.enable_karpenter:
+    if config.enable_karpenter or config.enable_auto_mode:
         return "karpenter"
     return "ca" if config.enable_cluster_autoscaler else None
 

@@ -115,6 +115,12 @@ SPOT_NOTICE = 120.0  # the Spot interruption notice: two minutes (EC2 User Guide
 # or failed Spot offering is skipped.
 SPOT_UNAVAILABLE_TTL = 180.0
 
+# EKS Auto Mode's management fee, per instance-hour, as a share of the instance's on-demand price: "about
+# 12 %" by third-party summaries of the EKS pricing page (factualminds.com "Amazon EKS Pricing ... the Auto
+# Mode Markup", 2026-06; cloudburn.io "Amazon EKS Pricing", 2026-03); AWS's page lists a fee per instance
+# type, not checked from here. An assumption: 0.12.
+AUTO_MODE_FEE_SHARE = 0.12
+
 
 @dataclass(frozen=True)
 class FargatePrices:

@@ -133,8 +133,9 @@ def _rate_window(query: str) -> float:
 def workloads(config: AppConfig) -> list[Workload]:
     """The demo workloads the configuration deploys."""
     # Where the deploy places the pod demos (stacks/eks_scaling_stack.py, _demos): never on tainted system nodes.
-    general = ({"karpenter"} if config.enable_karpenter else {"ca"} if config.enable_cluster_autoscaler
-               else {"system"})
+    # Auto Mode's nodes are planned as Karpenter's (planner/scalers/auto_mode.py).
+    karpenter = config.enable_karpenter or config.enable_auto_mode
+    general = ({"karpenter"} if karpenter else {"ca"} if config.enable_cluster_autoscaler else {"system"})
     found = []
     if config.enable_metrics_server:
         values = {"namespace": "php-apache", "image": "x", **_ANYWHERE}
@@ -181,7 +182,7 @@ def workloads(config: AppConfig) -> list[Workload]:
              for spec in found]
     if config.headroom.slots and config.node_autoscaler != "none":
         found.append(headroom(config, general))
-    if config.enable_karpenter:
+    if karpenter:
         found.append(node_demo("inflate"))
     if config.enable_cluster_autoscaler:
         found.append(node_demo("tester"))

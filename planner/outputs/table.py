@@ -74,6 +74,8 @@ def _rows(results: list[Result]) -> list[tuple[str, Kind | None, Callable[[dict]
                  if key not in OPTIONAL or any(r.summary["workloads"].get(name, {}).get(key) is not None
                                                for r in results)]
     rows += [(f"cluster: {title}", kind, lambda s, key=key: s["cluster"][key]) for key, title, kind in CLUSTER_ROWS]
+    if any("auto_mode_fee_usd" in result.summary["cluster"] for result in results):
+        rows.append(("cluster: of which Auto Mode fee", USD, lambda s: s["cluster"].get("auto_mode_fee_usd")))
     for kind in sorted({kind for result in results for kind in result.summary["cluster"]["node_hours"]}):
         rows.append((f"cluster: node-hours {kind}", COUNT, lambda s, kind=kind: s["cluster"]["node_hours"].get(kind)))
     return rows
