@@ -17,6 +17,7 @@ from eks_scaling.setting_checks import (check_demo_homes, check_disruption, chec
                                         check_karpenter_limits, check_scaling_behavior)
 from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.subnet_layout import zone_slot
+from eks_scaling.existing_cluster_checks import check_existing_cluster
 from eks_scaling.fargate_settings import check_fargate
 from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.settings import (AlertThresholds, AppConfig, ClusterAutoscalerConfig, ClusterConfig, HeadroomConfig,
@@ -90,6 +91,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
     for zone in zones:
         zone_slot(zone)
     check_auto_mode(v)
+    check_existing_cluster(v)
     check_karpenter_limits(v)
     check_disruption(v)
     check_headroom(v)
@@ -133,6 +135,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
         system_nodes=NodeGroupConfig(
             instance_types=v["systemNodeInstanceTypes"], min_size=low, desired_size=desired, max_size=high,
         ),
+        existing_cluster=v["existingCluster"],
         workload_identity=v["workloadIdentity"],
         enable_metrics_server=v["enableMetricsServer"],
         node_autoscaler=v["nodeAutoscaler"],

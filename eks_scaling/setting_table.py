@@ -15,6 +15,7 @@ from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, END
                                          cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
                                          json_object, kubernetes_version, log_types,
                                          node_group_instance_types, optional, principal_arns, warning_ids)
+from eks_scaling.existing_cluster import existing_cluster
 from eks_scaling.fargate_settings import fargate_workloads
 from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION
 
@@ -38,6 +39,7 @@ SETTINGS: dict[str, Callable[[str, Any], Any]] = {
     "systemNodeMinSize": bounds.SYSTEM_NODES,
     "systemNodeDesiredSize": bounds.SYSTEM_NODES,
     "systemNodeMaxSize": bounds.SYSTEM_NODES,
+    "existingCluster": existing_cluster,
     "workloadIdentity": lambda key, raw: choice(key, raw, WORKLOAD_IDENTITIES),
     "enableMetricsServer": boolean,
     "nodeAutoscaler": lambda key, raw: choice(key, raw, NODE_AUTOSCALERS),
@@ -111,6 +113,8 @@ DEFAULTS: dict[str, Any] = {
     "systemNodeMinSize": 2,
     "systemNodeDesiredSize": 2,
     "systemNodeMaxSize": 5,
+    # {}: the app creates its VPC and cluster; else the cluster named clusterName, docs/deploying.md.
+    "existingCluster": {},
     "workloadIdentity": "pod-identity",
     "enableMetricsServer": True,
     "nodeAutoscaler": "karpenter",

@@ -36,6 +36,17 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class ExistingClusterConfig:
+    """A cluster the app deploys its scaling layers onto (its name is clusterName): eks_scaling/existing_cluster.py."""
+
+    vpc_id: str
+    availability_zones: tuple[str, ...]
+    private_subnet_ids: tuple[str, ...]
+    security_group_id: str
+    oidc_provider_arn: str
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     nat_gateways: int
     availability_zones: tuple[str, ...]  # required with a region; empty: env-agnostic, two AZs
@@ -121,6 +132,7 @@ class AppConfig:
     cluster: ClusterConfig
     network: NetworkConfig
     system_nodes: NodeGroupConfig
+    existing_cluster: ExistingClusterConfig | None  # None: the app creates its VPC and cluster
     workload_identity: str
     enable_metrics_server: bool
     node_autoscaler: str

@@ -12,9 +12,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
+from constructs import Construct, IDependable
 
 from cdk_constructs.encrypted_logs import EncryptedLogs, EncryptEveryLogGroup
+from cdk_constructs.existing_cluster import ExistingCluster
 from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, BUILT_IN_NODE_POOLS
 from cdk_constructs.fargate_profile import FargateProfile
 from eks_scaling.fargate import FARGATE_PLACEMENT, FARGATE_WORKLOADS
@@ -94,13 +95,19 @@ class EksScalingStack(Stack):
         self.logs = EncryptedLogs(self, "Logs", retention_days=config.log_retention_days,
                                   retain_key=config.retain_control_plane_logs)
         Aspects.of(self).add(EncryptEveryLogGroup(self.logs))
-        self.vpc = self._vpc()
-        self.cluster = self._cluster()
-        self.network_policy_support = self._network_policy_support()
-        self.system_nodegroup = self._system_nodegroup()
-        # Nodes join with the CNI's network policy agent already configured.
-        self.system_nodegroup.node.add_dependency(self.network_policy_support)
-        self._hold_coredns()
+        if config.existing_cluster:
+            existing = ExistingCluster(self, "Cluster", name=config.cluster.name, settings=config.existing_cluster,
+                                       versions=self.versions)
+            self.vpc, self.cluster, self.system_nodegroup = existing.vpc, existing.cluster, None
+            self.ready: IDependable = existing.access  # the controllers' node group is the cluster's own
+        else:
+            self.vpc = self._vpc()
+            self.cluster = self._cluster()
+            self.network_policy_support = self._network_policy_support()
+            self.system_nodegroup = self.ready = self._system_nodegroup()
+            # Nodes join with the CNI's network policy agent already configured.
+            self.system_nodegroup.node.add_dependency(self.network_policy_support)
+            self._hold_coredns()
         self.fargate = FargateProfile(
             self, "Fargate", cluster=self.cluster, cluster_name=config.cluster.name, vpc=self.vpc,
             workloads=[FARGATE_WORKLOADS[name] for name in config.fargate_workloads],
@@ -141,7 +148,8 @@ class EksScalingStack(Stack):
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(self, "UpdateKubeconfigCommand",
                   value=f"aws eks update-kubeconfig --name {self.cluster.cluster_name} --region {self.region}")
-        CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
+        if self.system_nodegroup:
+            CfnOutput(self, "SystemNodegroupName", value=self.system_nodegroup.nodegroup_name)
 
     def _verifier_access(self, account: str) -> None:
         """A role only the pipeline's Verify step may assume, reading what scripts/verify_cluster.py reads."""
@@ -221,7 +229,7 @@ class EksScalingStack(Stack):
         if not enabled:
             return None
         stack = make()
-        stack.node.add_dependency(self.system_nodegroup)
+        stack.node.add_dependency(self.ready)
         if demo in self.config.fargate_workloads:
             stack.node.add_dependency(self.fargate)
         if calls_aws and self.config.workload_identity == "pod-identity":
@@ -231,7 +239,8 @@ class EksScalingStack(Stack):
 
     def _warn_without_admins(self) -> None:
         """Whoever deploys gets no Kubernetes access unless adminPrincipalArns names them."""
-        if self.config.cluster.admin_principal_arns or NO_ADMIN_ACCESS_WARNING in self.config.acknowledged_warnings:
+        if (self.config.existing_cluster or self.config.cluster.admin_principal_arns
+                or NO_ADMIN_ACCESS_WARNING in self.config.acknowledged_warnings):
             return
         # One form: CDK appends the id ("[ack: <id>]"), and acknowledgedWarnings takes it as the CLI prints it.
         Annotations.of(self).add_warning_v2(NO_ADMIN_ACCESS_WARNING, (

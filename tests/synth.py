@@ -23,6 +23,12 @@ ADMIN_ARN = "arn:aws:iam::111122223333:role/PlatformAdmin"
 # Enough instance types for Karpenter's spot-to-spot consolidation to act (eks_scaling/setting_checks.py).
 FIFTEEN_TYPES = ("c5.large,c5.xlarge,c5.2xlarge,c5a.large,c5a.xlarge,c5a.2xlarge,c6a.large,c6a.xlarge,c6a.2xlarge,"
                  "m5.large,m5.xlarge,m5.2xlarge,m5a.large,m5a.xlarge,m6a.large")
+EXISTING_CLUSTER = {
+    "vpcId": "vpc-0123456789abcdef0", "availabilityZones": ["eu-west-1a", "eu-west-1b"],
+    "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "securityGroupId": "sg-0123456789abcdef0",
+    "oidcProviderArn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF",
+}
 
 # Overrides of the built-in defaults, written as a user would type them with -c (strings). Together they
 # cover every matrix row and every non-default branch of the parent stack.
@@ -73,6 +79,17 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "auto-mode": {
         "nodeAutoscaler": "auto-mode",
         "inflateReplicas": "5",
+        "loadGenerators": "true",
+    },
+    # The scaling layers on a cluster the app does not own: both node autoscalers, IRSA (Pod Identity is
+    # refused there), every demo; no VPC, cluster or system node group of the app's.
+    "existing-cluster": {
+        "clusterName": "prod",
+        "existingCluster": json.dumps(EXISTING_CLUSTER),
+        "workloadIdentity": "irsa",
+        "nodeAutoscaler": "both",
+        "inflateReplicas": "2",
+        "testerReplicas": "3",
         "loadGenerators": "true",
     },
     "k8s-1.36-both-arm-public": {

@@ -10,7 +10,7 @@ import pytest
 
 from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, GENERAL_PURPOSE_ARCHITECTURES
 from eks_scaling.fargate import FARGATE_ARCHITECTURE, FARGATE_PLACEMENT
-from eks_scaling.placements import SYSTEM_TAINT
+from eks_scaling.placements import SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from eks_scaling.instance_types import instance_type
 from eks_scaling.versions import DEMO_IMAGES
 from tests.synth import CONFIGS, chart_values, manifest_objects, resolve
@@ -99,6 +99,11 @@ def node_sets(synth) -> dict[str, NodeSet]:
         arch = "arm64" if "ARM_64" in props["AmiType"] else "amd64"
         found[labels["role"]] = NodeSet(labels["role"], {**labels, **KUBELET_LABELS, ARCH: arch}, frozenset({arch}),
                                         taints)
+    config = synth.stack.config
+    if config.existing_cluster:  # the cluster's own controller node group, as docs/deploying.md requires it
+        arch = _architecture(config.system_nodes.instance_types[0])
+        found["system"] = NodeSet("system", {**SYSTEM_NODE_LABELS, **KUBELET_LABELS, ARCH: arch}, frozenset({arch}),
+                                  (SYSTEM_TAINT,))
     for cluster in _resources(synth, "AWS::EKS::Cluster"):
         if cluster["Properties"].get("ComputeConfig", {}).get("Enabled"):
             # Auto Mode's built-in pools (eks_scaling/auto_mode.py): general-purpose amd64, system tainted.

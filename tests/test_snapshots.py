@@ -18,6 +18,8 @@ from syrupy.filters import props
 SNAPSHOT_CONFIGS = {
     "default": ["EksScalingStack", "Karpenter", "Keda", "Metrics", "Prometheus", "Workloads"],
     "auto-mode": ["EksScalingStack", "Keda", "Metrics", "Prometheus", "Workloads"],
+    "existing-cluster": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Keda", "Metrics", "Prometheus",
+                         "Workloads"],
     "fargate": ["EksScalingStack", "Karpenter", "Keda", "Metrics", "Prometheus", "Workloads"],
     "k8s-1.36-both-arm-public": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Keda", "Metrics", "Prometheus",
                                  "Workloads"],

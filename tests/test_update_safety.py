@@ -97,6 +97,7 @@ NOT_AN_UPDATE = {
     "account": "another account is another deployment",
     "region": "another region is another deployment",
     "pipeline": "turns the app into the delivery pipeline, which deploys the stack per stage",
+    "existingCluster": "another cluster (one the app does not own) is another deployment",
 }
 # Settings that may grow but never shrink, each with a smaller value: docs/settings.md marks them grow-only.
 GROW_ONLY = {

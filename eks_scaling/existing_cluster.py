@@ -1,0 +1,63 @@
+"""The existingCluster setting: deploy only the scaling layers onto a cluster the app does not own.
+
+What aws_eks_v2 needs to import a cluster (aws-cdk-lib 2.275.0 aws-eks-v2/lib/cluster.d.ts ClusterAttributes;
+cluster.js ImportedCluster): its name, its VPC (to place the kubectl provider and the node groups), its
+cluster security group (Karpenter's EC2NodeClass selects it), an OIDC provider for IRSA, and a kubectl
+provider: an imported cluster takes a provider object and ignores kubectlProviderOptions, so the app
+builds one (cdk_constructs/existing_cluster.py). What is checked here is what can be checked offline:
+the shape of every id here, and in existing_cluster_checks.py the settings that would configure a cluster
+the app does not create.
+This module must not import aws-cdk-lib (the config parser reads it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from eks_scaling.setting_parsers import ConfigError, json_object
+from eks_scaling.settings import ExistingClusterConfig
+
+_PATTERNS = {
+    "vpcId": (re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$"), "a VPC id such as vpc-0123456789abcdef0"),
+    "securityGroupId": (re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$"), "the cluster security group's id (sg-...)"),
+    "oidcProviderArn": (re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/oidc\.eks\.[a-z0-9-]+"
+                                   r"\.amazonaws\.com(\.cn)?/id/[0-9A-F]+$"),
+                        "the cluster's IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/oidc.eks...)"),
+}
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+_ZONE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
+_FIELDS = ("vpcId", "availabilityZones", "privateSubnetIds", "securityGroupId", "oidcProviderArn")
+
+def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
+    value = json_object(key, raw)
+    if not value:
+        return None
+
+    def fail(allowed: str) -> ConfigError:
+        return ConfigError(f"invalid setting {key}={json.dumps(value)}: {allowed}")
+
+    missing = [field for field in _FIELDS if field not in value]
+    unknown = sorted(set(value) - set(_FIELDS))
+    if unknown or missing:
+        raise fail(f"expected exactly the fields {', '.join(_FIELDS)}"
+                   + (f"; unknown: {', '.join(unknown)}" if unknown else f"; missing: {', '.join(missing)}"))
+    for field, (pattern, what) in _PATTERNS.items():
+        if not isinstance(value[field], str) or not pattern.match(value[field]):
+            raise fail(f"{field} must be {what}")
+    zones, subnets = value["availabilityZones"], value["privateSubnetIds"]
+    if not (isinstance(zones, list) and all(isinstance(z, str) and _ZONE.match(z) for z in zones)):
+        raise fail("availabilityZones must list the zones of the private subnets, such as eu-west-1a")
+    if not (isinstance(subnets, list) and all(isinstance(s, str) and _SUBNET.match(s) for s in subnets)):
+        raise fail("privateSubnetIds must list subnet ids (subnet-...)")
+    if len(subnets) != len(zones) or len(zones) < 2 or len(set(zones)) != len(zones):
+        raise fail("give one private subnet per zone, in the same order, in two or more zones "
+                   "(EKS needs subnets in two zones; Karpenter's controller spreads over two)")
+    region = re.search(r"oidc\.eks\.([a-z0-9-]+)\.amazonaws", value["oidcProviderArn"]).group(1)
+    if any(not zone.startswith(region) for zone in zones):
+        raise fail(f"the zones must be in the cluster's region, {region} (from oidcProviderArn)")
+    return ExistingClusterConfig(vpc_id=value["vpcId"], availability_zones=tuple(zones),
+                                 private_subnet_ids=tuple(subnets), security_group_id=value["securityGroupId"],
+                                 oidc_provider_arn=value["oidcProviderArn"])
+
