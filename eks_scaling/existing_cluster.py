@@ -13,21 +13,21 @@ This module must not import aws-cdk-lib (the config parser reads it).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from eks_scaling.setting_parsers import ConfigError, json_object
 from eks_scaling.settings import ExistingClusterConfig
+from eks_scaling.typed_text import ascii_pattern, full_match
 
 _PATTERNS = {
-    "vpcId": (re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$"), "a VPC id such as vpc-0123456789abcdef0"),
-    "securityGroupId": (re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$"), "the cluster security group's id (sg-...)"),
-    "oidcProviderArn": (re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/oidc\.eks\.[a-z0-9-]+"
-                                   r"\.amazonaws\.com(\.cn)?/id/[0-9A-F]+$"),
+    "vpcId": (ascii_pattern(r"vpc-[0-9a-f]{8}([0-9a-f]{9})?"), "a VPC id such as vpc-0123456789abcdef0"),
+    "securityGroupId": (ascii_pattern(r"sg-[0-9a-f]{8}([0-9a-f]{9})?"), "the cluster security group's id (sg-...)"),
+    "oidcProviderArn": (ascii_pattern(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:oidc-provider/oidc\.eks\.([a-z0-9-]+)"
+                                      r"\.amazonaws\.com(\.cn)?/id/[0-9A-F]+"),
                         "the cluster's IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/oidc.eks...)"),
 }
-_SUBNET = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
-_ZONE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
+_SUBNET = ascii_pattern(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
+_ZONE = ascii_pattern(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]")
 _FIELDS = ("vpcId", "availabilityZones", "privateSubnetIds", "securityGroupId", "oidcProviderArn")
 
 def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
@@ -44,17 +44,17 @@ def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
         raise fail(f"expected exactly the fields {', '.join(_FIELDS)}"
                    + (f"; unknown: {', '.join(unknown)}" if unknown else f"; missing: {', '.join(missing)}"))
     for field, (pattern, what) in _PATTERNS.items():
-        if not isinstance(value[field], str) or not pattern.match(value[field]):
+        if not full_match(pattern, value[field]):
             raise fail(f"{field} must be {what}")
     zones, subnets = value["availabilityZones"], value["privateSubnetIds"]
-    if not (isinstance(zones, list) and all(isinstance(z, str) and _ZONE.match(z) for z in zones)):
+    if not (isinstance(zones, list) and all(full_match(_ZONE, zone) for zone in zones)):
         raise fail("availabilityZones must list the zones of the private subnets, such as eu-west-1a")
-    if not (isinstance(subnets, list) and all(isinstance(s, str) and _SUBNET.match(s) for s in subnets)):
+    if not (isinstance(subnets, list) and all(full_match(_SUBNET, subnet) for subnet in subnets)):
         raise fail("privateSubnetIds must list subnet ids (subnet-...)")
     if len(subnets) != len(zones) or len(zones) < 2 or len(set(zones)) != len(zones):
         raise fail("give one private subnet per zone, in the same order, in two or more zones "
                    "(EKS needs subnets in two zones; Karpenter's controller spreads over two)")
-    region = re.search(r"oidc\.eks\.([a-z0-9-]+)\.amazonaws", value["oidcProviderArn"]).group(1)
+    region = full_match(_PATTERNS["oidcProviderArn"][0], value["oidcProviderArn"]).group(2)
     if any(not zone.startswith(region) for zone in zones):
         raise fail(f"the zones must be in the cluster's region, {region} (from oidcProviderArn)")
     return ExistingClusterConfig(vpc_id=value["vpcId"], availability_zones=tuple(zones),

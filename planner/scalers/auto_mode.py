@@ -18,7 +18,7 @@ from eks_scaling.instance_types import INSTANCE_TYPES
 from eks_scaling.settings import AppConfig
 from planner.engine import assumptions as A
 
-_FAMILY = re.compile(r"^[cmr](\d+)[a-z-]*\.")
+_FAMILY = re.compile(r"[cmr]([0-9]+)[a-z-]*\.", re.ASCII)  # matched at the start of the name
 PRICE_REGION = "us-east-1"
 
 
