@@ -36,8 +36,9 @@ synth: setup
 	@$(BIN)/python -m scripts.check_cdk_args synth
 	$(CDK) synth --quiet $(CDK_ARGS)
 
+# On every core, at most 4 workers (pytest-xdist): each worker synthesizes the configurations its tests use.
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 # Rule tests (promtool) and the planner's calibrate/replay against a real local Prometheus: Debian's
 # prometheus package, which this target does not install (.ci/run does).
