@@ -123,7 +123,8 @@ def _coincide(first, second) -> bool:
 
 def test_no_line_hides_under_another(chapter):
     """Issue 18 item 14: lines that coincide (podinfo and podinfo-keda, both runs at rest) stay visible: a
-    later line is always thinner than the one it lies on, so the earlier shows around it."""
+    later line of the same style is at least 1 pt thinner than the one it lies on, so the earlier shows
+    around it; a line of another style (another run) shows through its gaps."""
     _, axes = chapter
     pairs = 0
     for axis in axes.values():
@@ -132,7 +133,8 @@ def test_no_line_hides_under_another(chapter):
             for earlier in lines[:index]:
                 if _coincide(earlier, later):
                     pairs += 1
-                    assert later.get_linewidth() < earlier.get_linewidth(), axis.get_ylabel()
+                    assert later.get_linestyle() != earlier.get_linestyle() or \
+                        earlier.get_linewidth() - later.get_linewidth() >= 1.0, axis.get_ylabel()
     assert pairs  # the chapter has coincident lines: the check ran
 
 

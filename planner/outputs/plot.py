@@ -20,13 +20,17 @@ GROUP_COLOURS = {"system": "tab:gray", "karpenter": "tab:red", "ca": "tab:cyan"}
 GROUP_NAMES = {"system": "system group", "karpenter": "Karpenter", "ca": "ca-workers group"}
 TARGET_UNITS = {"cpu": "% CPU", "pods": "requests/s per pod", "keda": "requests/s per pod"}
 HOURS_FROM = 3 * 3600  # runs longer than this read in hours, shorter in minutes
-FIRST_WIDTH, THINNER = 3.2, 0.85  # the first line's width on a panel, and each next line's share of the last
+# Widths of a panel's first, second, third ... line of one style (one run): a line on another shows its
+# edges around it. Lines of another style (another run) show through each other's gaps.
+WIDTHS = (3.6, 2.2, 1.0)
 OUTAGE_BAND, FALLBACK_BAND = (0.5, 1.0), (0.0, 0.5)  # the shaded spans' vertical extents (axes fraction)
 
 
 def _line(axis, x, y, style: str, **options) -> None:
-    """A line thinner than every line already on the panel."""
-    axis.plot(x, y, style, linewidth=FIRST_WIDTH * THINNER ** len(axis.lines), **options)
+    """A line clearly thinner than every line of its style already on the panel."""
+    drawn = axis.plot(x, y, style, **options)[0]
+    same_style = sum(line.get_linestyle() == drawn.get_linestyle() for line in axis.lines) - 1
+    drawn.set_linewidth(WIDTHS[min(same_style, len(WIDTHS) - 1)])
 
 
 def plot(results: list[Result], path: Path, *, scenario: Scenario, workloads: list[Workload],
