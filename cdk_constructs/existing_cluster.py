@@ -33,11 +33,10 @@ class ExistingCluster(Construct):
             # Nothing the app deploys routes through them: no route table id is needed.
             Annotations.of(subnet).acknowledge_warning("@aws-cdk/aws-ec2:noSubnetRouteTableId",
                                                        "the app adds no routes to an existing cluster's subnets")
-        attributes = {
-            "cluster_name": name, "vpc": self.vpc, "cluster_security_group_id": settings.security_group_id,
-            "open_id_connect_provider": iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
-                self, "Oidc", settings.oidc_provider_arn),
-        }
+        attributes = {"cluster_name": name, "vpc": self.vpc, "cluster_security_group_id": settings.security_group_id}
+        if settings.oidc_provider_arn:  # IRSA's; Pod Identity goes through the cluster's own agent
+            attributes["open_id_connect_provider"] = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
+                self, "Oidc", settings.oidc_provider_arn)
         reference = eks.Cluster.from_cluster_attributes(self, "Reference", **attributes)
         layer_module = importlib.import_module(versions.kubectl_layer_module)
         # In the private subnets, with the cluster security group: it reaches a private endpoint too.

@@ -2,7 +2,8 @@
 
 What aws_eks_v2 needs to import a cluster (aws-cdk-lib 2.275.0 aws-eks-v2/lib/cluster.d.ts ClusterAttributes;
 cluster.js ImportedCluster): its name, its VPC (to place the kubectl provider and the node groups), its
-cluster security group (Karpenter's EC2NodeClass selects it), an OIDC provider for IRSA, and a kubectl
+cluster security group (Karpenter's EC2NodeClass selects it), an OIDC provider for IRSA (optional: Pod
+Identity, the default, needs none), and a kubectl
 provider: an imported cluster takes a provider object and ignores kubectlProviderOptions, so the app
 builds one (cdk_constructs/existing_cluster.py). What is checked here is what can be checked offline:
 the shape of every id here, and in existing_cluster_checks.py the settings that would configure a cluster
@@ -28,7 +29,8 @@ _PATTERNS = {
 }
 _SUBNET = ascii_pattern(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 _ZONE = ascii_pattern(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]")
-_FIELDS = ("vpcId", "availabilityZones", "privateSubnetIds", "securityGroupId", "oidcProviderArn")
+_FIELDS = ("vpcId", "availabilityZones", "privateSubnetIds", "securityGroupId")
+_OPTIONAL = ("oidcProviderArn",)
 
 def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
     value = json_object(key, raw)
@@ -39,12 +41,12 @@ def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
         return ConfigError(f"invalid setting {key}={json.dumps(value)}: {allowed}")
 
     missing = [field for field in _FIELDS if field not in value]
-    unknown = sorted(set(value) - set(_FIELDS))
+    unknown = sorted(set(value) - set(_FIELDS) - set(_OPTIONAL))
     if unknown or missing:
-        raise fail(f"expected exactly the fields {', '.join(_FIELDS)}"
+        raise fail(f"expected the fields {', '.join(_FIELDS)} and optionally {', '.join(_OPTIONAL)}"
                    + (f"; unknown: {', '.join(unknown)}" if unknown else f"; missing: {', '.join(missing)}"))
     for field, (pattern, what) in _PATTERNS.items():
-        if not full_match(pattern, value[field]):
+        if field in value and not full_match(pattern, value[field]):
             raise fail(f"{field} must be {what}")
     zones, subnets = value["availabilityZones"], value["privateSubnetIds"]
     if not (isinstance(zones, list) and all(full_match(_ZONE, zone) for zone in zones)):
@@ -54,10 +56,11 @@ def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
     if len(subnets) != len(zones) or len(zones) < 2 or len(set(zones)) != len(zones):
         raise fail("give one private subnet per zone, in the same order, in two or more zones "
                    "(EKS needs subnets in two zones; Karpenter's controller spreads over two)")
-    region = full_match(_PATTERNS["oidcProviderArn"][0], value["oidcProviderArn"]).group(2)
-    if any(not zone.startswith(region) for zone in zones):
+    oidc = value.get("oidcProviderArn")
+    region = full_match(_PATTERNS["oidcProviderArn"][0], oidc).group(2) if oidc else None
+    if region and any(not zone.startswith(region) for zone in zones):
         raise fail(f"the zones must be in the cluster's region, {region} (from oidcProviderArn)")
     return ExistingClusterConfig(vpc_id=value["vpcId"], availability_zones=tuple(zones),
                                  private_subnet_ids=tuple(subnets), security_group_id=value["securityGroupId"],
-                                 oidc_provider_arn=value["oidcProviderArn"])
+                                 oidc_provider_arn=oidc)
 

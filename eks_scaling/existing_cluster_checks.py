@@ -27,8 +27,7 @@ def check_existing_cluster(v: dict[str, Any]) -> None:
     if v["nodeAutoscaler"] == "auto-mode":
         raise ConfigError(f"invalid setting nodeAutoscaler=auto-mode {where}: Auto Mode is a property of the "
                           "cluster; turn it on there and deploy the app without existingCluster's node autoscalers")
-    if v["workloadIdentity"] == "pod-identity":
-        raise ConfigError(f"invalid setting workloadIdentity=pod-identity {where}: aws_eks_v2's ServiceAccount "
-                          "creates the eks-pod-identity-agent add-on on the cluster it is given (aws-eks-v2/lib/"
-                          "service-account.js), which fails on a cluster that has it; use workloadIdentity=irsa "
-                          "with the cluster's oidcProviderArn")
+    if v["workloadIdentity"] == "irsa" and v["existingCluster"].oidc_provider_arn is None:
+        raise ConfigError(f"invalid setting workloadIdentity=irsa {where}: IRSA trusts the cluster's IAM OIDC "
+                          "provider; give its ARN as existingCluster's oidcProviderArn, or use workloadIdentity="
+                          "pod-identity with the cluster's eks-pod-identity-agent add-on")

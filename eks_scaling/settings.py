@@ -43,7 +43,7 @@ class ExistingClusterConfig:
     availability_zones: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
     security_group_id: str
-    oidc_provider_arn: str
+    oidc_provider_arn: str | None  # needed only with workloadIdentity=irsa
 
 
 @dataclass(frozen=True)

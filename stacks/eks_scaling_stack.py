@@ -232,8 +232,12 @@ class EksScalingStack(Stack):
         stack.node.add_dependency(self.ready)
         if demo in self.config.fargate_workloads:
             stack.node.add_dependency(self.fargate)
-        if calls_aws and self.config.workload_identity == "pod-identity":
-            # Reading this property creates the agent add-on, so only capabilities that need it do.
+        if calls_aws and self.config.workload_identity == "pod-identity" and not self.config.existing_cluster:
+            # Reading this property creates the agent add-on, so only capabilities that need it do. An
+            # existing cluster runs its own agent (docs/deploying.md): its imported form has no such
+            # property, so aws_eks_v2's ServiceAccount creates the association and no add-on (aws-cdk-lib
+            # 2.275.0 aws-eks-v2/lib/service-account.js reads cluster.eksPodIdentityAgent; cluster.js
+            # defines it on Cluster only, not on ImportedCluster).
             stack.node.add_dependency(self.cluster.eks_pod_identity_agent)
         return stack
 

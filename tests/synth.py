@@ -81,12 +81,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "inflateReplicas": "5",
         "loadGenerators": "true",
     },
-    # The scaling layers on a cluster the app does not own: both node autoscalers, IRSA (Pod Identity is
-    # refused there), every demo; no VPC, cluster or system node group of the app's.
+    # The scaling layers on a cluster the app does not own: both node autoscalers, Pod Identity through the
+    # cluster's own agent, every demo; no VPC, cluster, system node group or add-on of the app's.
     "existing-cluster": {
         "clusterName": "prod",
-        "existingCluster": json.dumps(EXISTING_CLUSTER),
-        "workloadIdentity": "irsa",
+        # No OIDC provider: Pod Identity needs none.
+        "existingCluster": json.dumps({key: value for key, value in EXISTING_CLUSTER.items() if key != "oidcProviderArn"}),
         "nodeAutoscaler": "both",
         "inflateReplicas": "2",
         "testerReplicas": "3",

@@ -33,8 +33,8 @@ def test_the_default_builds_its_own_cluster_and_an_existing_one_is_parsed():
     ({"privateSubnetIds": ["subnet-0123456789abcdef0"]}, "give one private subnet per zone"),
     ({"privateSubnetIds": ["subnet-0123456789abcdef0", "nat-1"]}, "privateSubnetIds must list subnet ids"),
     ({"availabilityZones": ["us-east-1a", "us-east-1b"]}, "the zones must be in the cluster's region, eu-west-1"),
-    ({"extra": 1}, "expected exactly the fields vpcId, availabilityZones, privateSubnetIds, securityGroupId, "
-                   "oidcProviderArn; unknown: extra"),
+    ({"extra": 1}, "expected the fields vpcId, availabilityZones, privateSubnetIds, securityGroupId and "
+                   "optionally oidcProviderArn; unknown: extra"),
 ])
 def test_every_id_is_checked_offline(change, message):
     with pytest.raises(ConfigError) as error:
@@ -48,8 +48,16 @@ def test_a_missing_field_is_named():
         parse(fields)
 
 
+def test_pod_identity_needs_no_oidc_provider_and_irsa_does():
+    without_oidc = {key: value for key, value in EXISTING_CLUSTER.items() if key != "oidcProviderArn"}
+    assert parse(without_oidc, workloadIdentity="pod-identity").existing_cluster.oidc_provider_arn is None
+    assert parse(workloadIdentity="pod-identity").workload_identity == "pod-identity"
+    with pytest.raises(ConfigError, match="invalid setting workloadIdentity=irsa with existingCluster set: IRSA "
+                                          "trusts the cluster's IAM OIDC provider"):
+        parse(without_oidc)
+
+
 @pytest.mark.parametrize("overrides, message", [
-    ({"workloadIdentity": "pod-identity"}, "invalid setting workloadIdentity=pod-identity with existingCluster set"),
     ({"nodeAutoscaler": "auto-mode"}, "invalid setting nodeAutoscaler=auto-mode with existingCluster set"),
     ({"fargateWorkloads": "php-apache"}, "invalid setting fargateWorkloads=[\"php-apache\"] with existingCluster"),
     ({"natGateways": "2"}, "invalid setting natGateways=2 with existingCluster set: it configures the network"),
@@ -85,13 +93,27 @@ def test_the_kubectl_provider_runs_in_the_private_subnets_and_gets_cluster_admin
         "AmazonEKSClusterAdminPolicy"]
 
 
-def test_karpenter_and_irsa_use_the_clusters_security_group_and_oidc_provider(synth):
+def test_karpenter_uses_the_clusters_security_group(synth):
     result = synth("existing-cluster")
     classes = [obj for file in result.template_files().values() for resource in file["Resources"].values()
                if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
                for obj in manifest_objects(resource) if obj["kind"] == "EC2NodeClass"]
     (node_class,) = classes
     assert node_class["spec"]["securityGroupSelectorTerms"] == [{"id": "sg-0123456789abcdef0"}]
-    trusts = [json.dumps(role["Properties"]["AssumeRolePolicyDocument"]) for file in result.template_files().values()
-              for role in file["Resources"].values() if role["Type"] == "AWS::IAM::Role"]
-    assert sum("oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF" in trust for trust in trusts) >= 3
+
+
+def test_pod_identity_uses_the_clusters_own_agent(synth):
+    """Associations for the controllers that call AWS, trust narrowed to this cluster, and no agent add-on
+    (the cluster has one: creating it again would fail the deploy)."""
+    resources = [resource for file in synth("existing-cluster").template_files().values()
+                 for resource in file["Resources"].values()]
+    associations = {(item["Properties"]["Namespace"], item["Properties"]["ServiceAccount"]): item["Properties"]
+                    for item in resources if item["Type"] == "AWS::EKS::PodIdentityAssociation"}
+    assert {("kube-system", "karpenter"), ("kube-system", "cluster-autoscaler")} <= set(associations)
+    assert all(item["ClusterName"] == "prod" for item in associations.values())
+    addons = [item["Properties"] for item in resources if item["Type"] == "AWS::EKS::Addon"]
+    assert "eks-pod-identity-agent" not in [addon["AddonName"] for addon in addons]
+    trusts = [json.dumps(item["Properties"]["AssumeRolePolicyDocument"]) for item in resources
+              if item["Type"] == "AWS::IAM::Role"]
+    assert not any("oidc" in trust for trust in trusts)
+    assert sum("pods.eks.amazonaws.com" in trust and "kubernetes-service-account" in trust for trust in trusts) >= 2

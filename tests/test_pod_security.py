@@ -106,4 +106,9 @@ def test_every_pod_identity_role_trusts_one_service_account_of_this_cluster(synt
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
             equals = statement.get("Condition", {}).get("StringEquals", {})
             assert all(equals.get(tag) for tag in POD_IDENTITY_TAGS), f"unconditioned trust: {statement}"
-            assert "Arn" in str(equals["aws:RequestTag/eks-cluster-arn"]), "the cluster's ARN, not its name"
+            arn = equals["aws:RequestTag/eks-cluster-arn"]
+            if result.stack.config.existing_cluster:  # imported: its ARN in the stack's account and region
+                assert arn == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks:", {"Ref": "AWS::Region"},
+                                                 ":", {"Ref": "AWS::AccountId"}, ":cluster/prod"]]}, arn
+            else:
+                assert "Arn" in str(arn), "the cluster's ARN, not its name"
