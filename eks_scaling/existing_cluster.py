@@ -14,8 +14,10 @@ This module must not import aws-cdk-lib (the config parser reads it).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
+from eks_scaling.placement import Placement, tolerating
+from eks_scaling.placements import SYSTEM
 from eks_scaling.setting_parsers import ConfigError, json_object
 from eks_scaling.settings import ExistingClusterConfig
 from eks_scaling.typed_text import ascii_pattern, full_match
@@ -30,7 +32,14 @@ _PATTERNS = {
 _SUBNET = ascii_pattern(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 _ZONE = ascii_pattern(r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]")
 _FIELDS = ("vpcId", "availabilityZones", "privateSubnetIds", "securityGroupId")
-_OPTIONAL = ("oidcProviderArn",)
+_OPTIONAL = ("oidcProviderArn", "controllerNodeLabel", "controllerNodeTaint")
+# Kubernetes label and taint syntax (kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/util/
+# validation/validation.go, IsQualifiedName and IsValidLabelValue; pkg/apis/core/validation ValidateTaint):
+# an optional DNS-subdomain prefix and a name of up to 63 characters; a taint's value a label value.
+_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_KEY = rf"(([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?)/)?{_NAME}"
+_LABEL = ascii_pattern(rf"(?P<key>{_KEY})=(?P<value>{_NAME}?)")
+_TAINT = ascii_pattern(rf"(?P<key>{_KEY})(={_NAME}?)?:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute)")
 
 def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
     value = json_object(key, raw)
@@ -62,5 +71,23 @@ def existing_cluster(key: str, raw: Any) -> ExistingClusterConfig | None:
         raise fail(f"the zones must be in the cluster's region, {region} (from oidcProviderArn)")
     return ExistingClusterConfig(vpc_id=value["vpcId"], availability_zones=tuple(zones),
                                  private_subnet_ids=tuple(subnets), security_group_id=value["securityGroupId"],
-                                 oidc_provider_arn=oidc)
+                                 oidc_provider_arn=oidc,
+                                 controller_placement=_controller_placement(value, fail))
+
+
+def _controller_placement(value: dict[str, Any], fail: Callable[[str], ConfigError]) -> Placement:
+    """The app's own system nodes' label and taint (eks_scaling/placements.py) unless the fields say otherwise."""
+    selector, tolerations = SYSTEM.node_selector, SYSTEM.tolerations
+    if "controllerNodeLabel" in value:
+        label = full_match(_LABEL, value["controllerNodeLabel"])
+        if not label:
+            raise fail("controllerNodeLabel must be one Kubernetes label, key=value, such as role=system")
+        selector = {label["key"]: label["value"]}
+    if "controllerNodeTaint" in value:
+        taint = full_match(_TAINT, value["controllerNodeTaint"])
+        if not (taint or value["controllerNodeTaint"] == "none"):
+            raise fail("controllerNodeTaint must be the controller nodes' taint, key[=value]:NoSchedule|"
+                       "PreferNoSchedule|NoExecute, or none")
+        tolerations = (tolerating(taint.groupdict()),) if taint else ()
+    return Placement(selector, tolerations)
 

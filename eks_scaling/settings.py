@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from eks_scaling.instance_types import instance_type
+from eks_scaling.placement import Placement
 from eks_scaling.versions import VersionRow
 
 
@@ -44,6 +45,8 @@ class ExistingClusterConfig:
     private_subnet_ids: tuple[str, ...]
     security_group_id: str
     oidc_provider_arn: str | None  # needed only with workloadIdentity=irsa
+    # The cluster's own node group for the controllers: its label, and the toleration of its taint if any.
+    controller_placement: Placement
 
 
 @dataclass(frozen=True)

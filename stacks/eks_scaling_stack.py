@@ -95,6 +95,8 @@ class EksScalingStack(Stack):
         self.logs = EncryptedLogs(self, "Logs", retention_days=config.log_retention_days,
                                   retain_key=config.retain_control_plane_logs)
         Aspects.of(self).add(EncryptEveryLogGroup(self.logs))
+        # Where the controllers run: the app's system node group, or the existing cluster's own.
+        self.system = config.existing_cluster.controller_placement if config.existing_cluster else SYSTEM
         if config.existing_cluster:
             existing = ExistingCluster(self, "Cluster", name=config.cluster.name, settings=config.existing_cluster,
                                        versions=self.versions)
@@ -115,28 +117,28 @@ class EksScalingStack(Stack):
 
         self.metrics = self._capability(config.enable_metrics_server, lambda: MetricsStack(
             self, "Metrics",
-            cluster=self.cluster, versions=self.versions, system=SYSTEM, demos=self._demos("php-apache"),
+            cluster=self.cluster, versions=self.versions, system=self.system, demos=self._demos("php-apache"),
             hpa_behavior=config.scaling_behavior.php_apache,
         ), demo="php-apache")
         self.karpenter = self._capability(config.enable_karpenter, lambda: KarpenterStack(
             self, "Karpenter",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.karpenter,
-            headroom=config.headroom, versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
+            headroom=config.headroom, versions=self.versions, identity_type=self.identity_type, system=self.system,
             dedicated=config.enable_cluster_autoscaler,
         ), calls_aws=True)
         self.cluster_autoscaler = self._capability(config.enable_cluster_autoscaler, lambda: ClusterAutoscalerStack(
             self, "ClusterAutoscaler",
             cluster=self.cluster, cluster_name=config.cluster.name, settings=config.cluster_autoscaler,
-            versions=self.versions, identity_type=self.identity_type, system=SYSTEM,
+            versions=self.versions, identity_type=self.identity_type, system=self.system,
         ), calls_aws=True)
         self.prometheus = self._capability(config.enable_prometheus, lambda: PrometheusStack(
             self, "Prometheus",
             cluster=self.cluster, settings=config.prometheus, versions=self.versions,
-            identity_type=self.identity_type, system=SYSTEM, demos=self._demos("podinfo"),
+            identity_type=self.identity_type, system=self.system, demos=self._demos("podinfo"),
             hpa_behavior=config.scaling_behavior.podinfo,
         ), calls_aws=True, demo="podinfo")
         self.keda = self._capability(config.enable_keda, lambda: KedaStack(
-            self, "Keda", cluster=self.cluster, versions=self.versions, system=SYSTEM,
+            self, "Keda", cluster=self.cluster, versions=self.versions, system=self.system,
             demos=self._demos("podinfo-keda"), scaling=config.scaling_behavior,
         ), demo="podinfo-keda")
         self.workloads = self._workloads()
@@ -215,7 +217,7 @@ class EksScalingStack(Stack):
             return KARPENTER_PLACEMENT
         if self.config.enable_cluster_autoscaler:
             return Placement(CA_NODE_LABELS)
-        return Placement(SYSTEM_NODE_LABELS)  # nodeAutoscaler=none: the only nodes, left untainted
+        return Placement(self.system.node_selector)  # nodeAutoscaler=none: the only nodes, left untainted
 
     @property
     def identity_type(self) -> eks.IdentityType:

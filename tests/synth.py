@@ -85,8 +85,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # cluster's own agent, every demo; no VPC, cluster, system node group or add-on of the app's.
     "existing-cluster": {
         "clusterName": "prod",
-        # No OIDC provider: Pod Identity needs none.
-        "existingCluster": json.dumps({key: value for key, value in EXISTING_CLUSTER.items() if key != "oidcProviderArn"}),
+        # No OIDC provider (Pod Identity needs none); the controllers on the cluster's own node group.
+        "existingCluster": json.dumps({
+            **{key: value for key, value in EXISTING_CLUSTER.items() if key != "oidcProviderArn"},
+            "controllerNodeLabel": "eks.amazonaws.com/nodegroup=controllers",
+            "controllerNodeTaint": "dedicated=controllers:NoSchedule",
+        }),
         "nodeAutoscaler": "both",
         "inflateReplicas": "2",
         "testerReplicas": "3",

@@ -34,12 +34,28 @@ def test_the_default_builds_its_own_cluster_and_an_existing_one_is_parsed():
     ({"privateSubnetIds": ["subnet-0123456789abcdef0", "nat-1"]}, "privateSubnetIds must list subnet ids"),
     ({"availabilityZones": ["us-east-1a", "us-east-1b"]}, "the zones must be in the cluster's region, eu-west-1"),
     ({"extra": 1}, "expected the fields vpcId, availabilityZones, privateSubnetIds, securityGroupId and "
-                   "optionally oidcProviderArn; unknown: extra"),
+                   "optionally oidcProviderArn, controllerNodeLabel, controllerNodeTaint; unknown: extra"),
+    ({"controllerNodeLabel": "role"}, "controllerNodeLabel must be one Kubernetes label, key=value"),
+    ({"controllerNodeLabel": "bad key=x"}, "controllerNodeLabel must be one Kubernetes label"),
+    ({"controllerNodeLabel": "role=" + "x" * 64}, "controllerNodeLabel must be one Kubernetes label"),
+    ({"controllerNodeTaint": "dedicated=x:Sometimes"}, "controllerNodeTaint must be the controller nodes' taint"),
+    ({"controllerNodeTaint": ""}, "controllerNodeTaint must be the controller nodes' taint"),
 ])
 def test_every_id_is_checked_offline(change, message):
     with pytest.raises(ConfigError) as error:
         parse({**EXISTING_CLUSTER, **change})
     assert str(error.value).startswith("invalid setting existingCluster=") and message in str(error.value)
+
+
+@pytest.mark.parametrize("fields, selector, tolerations", [
+    ({}, {"role": "system"}, [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]),
+    ({"controllerNodeLabel": "eks.amazonaws.com/nodegroup=ops", "controllerNodeTaint": "dedicated:NoExecute"},
+     {"eks.amazonaws.com/nodegroup": "ops"}, [{"key": "dedicated", "operator": "Exists", "effect": "NoExecute"}]),
+    ({"controllerNodeTaint": "none"}, {"role": "system"}, []),
+])
+def test_the_controller_node_group_is_the_app_default_or_the_one_named(fields, selector, tolerations):
+    placement = parse({**EXISTING_CLUSTER, **fields}).existing_cluster.controller_placement
+    assert placement.pod_fields() == {"nodeSelector": selector, "tolerations": tolerations}
 
 
 def test_a_missing_field_is_named():

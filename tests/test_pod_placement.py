@@ -15,6 +15,10 @@ from eks_scaling.instance_types import instance_type
 from eks_scaling.versions import DEMO_IMAGES
 from tests.synth import CONFIGS, chart_values, manifest_objects, resolve
 
+# The existing-cluster configuration's controller node group, as its controllerNodeLabel and
+# controllerNodeTaint fields (tests/synth.py) name it.
+EXISTING_CONTROLLER_LABELS = {"eks.amazonaws.com/nodegroup": "controllers"}
+EXISTING_CONTROLLER_TAINT = {"key": "dedicated", "value": "controllers", "effect": "NoSchedule"}
 HELM = "Custom::AWSCDK-EKS-HelmChart"
 MANIFEST = "Custom::AWSCDK-EKS-KubernetesResource"
 ARCH = "kubernetes.io/arch"
@@ -102,8 +106,8 @@ def node_sets(synth) -> dict[str, NodeSet]:
     config = synth.stack.config
     if config.existing_cluster:  # the cluster's own controller node group, as docs/deploying.md requires it
         arch = _architecture(config.system_nodes.instance_types[0])
-        found["system"] = NodeSet("system", {**SYSTEM_NODE_LABELS, **KUBELET_LABELS, ARCH: arch}, frozenset({arch}),
-                                  (SYSTEM_TAINT,))
+        found["system"] = NodeSet("system", {**EXISTING_CONTROLLER_LABELS, **KUBELET_LABELS, ARCH: arch},
+                                  frozenset({arch}), (EXISTING_CONTROLLER_TAINT,))
     for cluster in _resources(synth, "AWS::EKS::Cluster"):
         if cluster["Properties"].get("ComputeConfig", {}).get("Enabled"):
             # Auto Mode's built-in pools (eks_scaling/auto_mode.py): general-purpose amd64, system tainted.
@@ -164,10 +168,12 @@ def test_every_controller_runs_on_the_system_nodes_and_tolerates_their_taint(syn
     result = synth(name)
     system = node_sets(result)["system"]
     pods = controller_pods(result)
+    existing = result.stack.config.existing_cluster
+    labels, taint = (EXISTING_CONTROLLER_LABELS, EXISTING_CONTROLLER_TAINT) if existing else (SYSTEM_NODE_LABELS, SYSTEM_TAINT)
     for component, pod in pods.items():
-        assert pod.get("nodeSelector", {}).get("role") == "system", f"{component} is not pinned to the system nodes"
-        assert any(_tolerates(toleration, SYSTEM_TAINT) for toleration in pod.get("tolerations", [])), (
-            f"{component} does not tolerate {SYSTEM_TAINT}")
+        assert pod.get("nodeSelector", {}).items() >= labels.items(), f"{component} is not pinned to the system nodes"
+        assert any(_tolerates(toleration, taint) for toleration in pod.get("tolerations", [])), (
+            f"{component} does not tolerate {taint}")
         assert system.admits(pod), component
         assert not [other for other in node_sets(result).values() if other.name != "system" and other.admits(pod)], (
             f"{component} could land on nodes an autoscaler manages")
