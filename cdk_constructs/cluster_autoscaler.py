@@ -11,7 +11,7 @@ from constructs import Construct
 
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import drop_irsa_annotation, identity_pod_annotations, narrow_service_account_trust
+from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
 from eks_scaling.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -85,17 +85,11 @@ class ClusterAutoscaler(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.service_account = eks.ServiceAccount(
-            self, "ServiceAccount",
-            cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
-        )
+        self.service_account = controller_service_account(self, cluster=cluster, name=SERVICE_ACCOUNT,
+                                                          namespace="kube-system", identity_type=identity_type)
         for statement in policy_statements(stack, cluster_name=cluster_name, nodegroup_name=nodegroup_name,
                                            nodegroup_arn=nodegroup_arn):
             self.service_account.add_to_principal_policy(statement)
-        if identity_type == eks.IdentityType.POD_IDENTITY:
-            narrow_service_account_trust(self.service_account.role, cluster_arn=cluster.cluster_arn,
-                                         namespace="kube-system", service_account=SERVICE_ACCOUNT)
-            drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
 
         self.chart = eks.HelmChart(
             self, "Chart",

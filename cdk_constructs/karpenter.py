@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import drop_irsa_annotation, identity_pod_annotations, narrow_service_account_trust
+from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
 from eks_scaling.scaler_metrics import scrape_annotations
@@ -65,14 +65,8 @@ class Karpenter(Construct):
         )
         self.interruption = InterruptionQueue(self, "Interruption")
 
-        self.service_account = eks.ServiceAccount(
-            self, "ServiceAccount",
-            cluster=cluster, name=SERVICE_ACCOUNT, namespace="kube-system", identity_type=identity_type,
-        )
-        if identity_type == eks.IdentityType.POD_IDENTITY:
-            narrow_service_account_trust(self.service_account.role, cluster_arn=cluster.cluster_arn,
-                                         namespace="kube-system", service_account=SERVICE_ACCOUNT)
-            drop_irsa_annotation(self.service_account, name=SERVICE_ACCOUNT, namespace="kube-system")
+        self.service_account = controller_service_account(self, cluster=cluster, name=SERVICE_ACCOUNT,
+                                                          namespace="kube-system", identity_type=identity_type)
         policies = [
             iam.ManagedPolicy(self, f"{name}Policy", statements=statements, roles=[self.service_account.role])
             for name, statements in controller_policies(

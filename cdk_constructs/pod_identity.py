@@ -14,6 +14,7 @@ from typing import Any
 from aws_cdk import CfnResource
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
+from constructs import Construct
 
 # On the controller pods that have an IAM role. A pod's credentials configuration is fixed when it is
 # admitted (the IRSA webhook, aws/amazon-eks-pod-identity-webhook, and the Pod Identity webhook inject
@@ -37,6 +38,19 @@ def narrow_service_account_trust(role: iam.IRole, **names: str) -> None:
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
     cfn_role.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition", trust_conditions(**names))
+
+
+def controller_service_account(scope: Construct, *, cluster: eks.ICluster, name: str, namespace: str,
+                               identity_type: eks.IdentityType) -> eks.ServiceAccount:
+    """A controller's service account with its role: with Pod Identity, the trust narrowed to this account
+    and no IRSA annotation on it."""
+    account = eks.ServiceAccount(scope, "ServiceAccount", cluster=cluster, name=name, namespace=namespace,
+                                 identity_type=identity_type)
+    if identity_type == eks.IdentityType.POD_IDENTITY:
+        narrow_service_account_trust(account.role, cluster_arn=cluster.cluster_arn, namespace=namespace,
+                                     service_account=name)
+        drop_irsa_annotation(account, name=name, namespace=namespace)
+    return account
 
 
 def identity_pod_annotations(identity_type: eks.IdentityType) -> dict[str, str]:
