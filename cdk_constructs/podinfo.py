@@ -13,6 +13,15 @@ from eks_scaling.placement import Placement
 from eks_scaling.settings import ScalingBehaviorConfig
 
 
+def _podinfo(scope: Construct, *, cluster: eks.ICluster, image: str, placement: Placement, name: str,
+             namespace: str) -> eks.KubernetesManifest:
+    """The podinfo Deployment, Service and namespace, as either autoscaler's target."""
+    return eks.KubernetesManifest(
+        scope, "App", cluster=cluster,
+        manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image, **placement.pod_fields()),
+    )
+
+
 class CustomMetricScaledPodinfo(Construct):
     """podinfo, then an autoscaling/v2 HPA on http_requests_per_second once the adapter serves it."""
 
@@ -20,11 +29,7 @@ class CustomMetricScaledPodinfo(Construct):
                  metrics_api: IDependable, placement: Placement, behavior: Mapping[str, Any], name: str = "podinfo",
                  namespace: str = "podinfo") -> None:
         super().__init__(scope, construct_id)
-        self.app = eks.KubernetesManifest(
-            self, "App", cluster=cluster,
-            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image,
-                                   **placement.pod_fields()),
-        )
+        self.app = _podinfo(self, cluster=cluster, image=image, placement=placement, name=name, namespace=namespace)
         self.hpa = eks.KubernetesManifest(
             self, "Hpa", cluster=cluster, manifest=[hpa("podinfo-hpa", behavior, name=name, namespace=namespace)],
         )
@@ -42,11 +47,7 @@ class KedaScaledPodinfo(Construct):
                  name: str = "podinfo-keda",
                  namespace: str = "podinfo-keda") -> None:
         super().__init__(scope, construct_id)
-        self.app = eks.KubernetesManifest(
-            self, "App", cluster=cluster,
-            manifest=load_manifest("podinfo", name=name, namespace=namespace, image=image,
-                                   **placement.pod_fields()),
-        )
+        self.app = _podinfo(self, cluster=cluster, image=image, placement=placement, name=name, namespace=namespace)
         self.scaled_object = eks.KubernetesManifest(
             self, "ScaledObject", cluster=cluster,
             manifest=[scaled_object(settings, name=name, namespace=namespace, prometheusUrl=prometheus_url)],
