@@ -23,25 +23,28 @@ SPOT_NODE_POOL = "spot"
 
 
 def node_pools(settings: KarpenterConfig, *, name: str, labels: Mapping[str, str],
-               taints: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
-    """The NodePool `name` on the EC2NodeClass `name`; with Spot and on-demand both allowed, a weighted
-    Spot NodePool goes first and `name` keeps on-demand only, as the fallback Karpenter turns to when Spot
-    has no capacity (Karpenter tries NodePools by descending weight)."""
+               taints: Sequence[Mapping[str, str]],
+               node_class_ref: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The NodePool `name` on the node class `node_class_ref` (default: the EC2NodeClass `name`); with Spot
+    and on-demand both allowed, a weighted Spot NodePool goes first and `name` keeps on-demand only, as the
+    fallback Karpenter turns to when Spot has no capacity (Karpenter tries NodePools by descending weight)."""
     fallback = settings.spot_node_pool
-    pools = [_node_pool(settings, name=name, node_class=name, labels=labels, taints=taints,
+    ref = dict(node_class_ref or {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": name})
+    pools = [_node_pool(settings, name=name, node_class_ref=ref, labels=labels, taints=taints,
                         capacity_types=["on-demand"] if fallback else list(settings.capacity_types))]
     if fallback:
-        spot = _node_pool(settings, name=SPOT_NODE_POOL, node_class=name, labels=labels, taints=taints,
+        spot = _node_pool(settings, name=SPOT_NODE_POOL, node_class_ref=ref, labels=labels, taints=taints,
                           capacity_types=["spot"])
         spot["spec"]["weight"] = settings.spot_node_pool_weight
         pools.insert(0, spot)
     return pools
 
 
-def _node_pool(settings: KarpenterConfig, *, name: str, node_class: str, labels: Mapping[str, str],
+def _node_pool(settings: KarpenterConfig, *, name: str, node_class_ref: dict[str, str], labels: Mapping[str, str],
                taints: Sequence[Mapping[str, str]], capacity_types: list[str]) -> dict[str, Any]:
     (pool,) = load_manifest(
-        "karpenter-node-pool", name=name, nodeClass=node_class, labels=dict(labels), capacityTypes=capacity_types,
+        "karpenter-node-pool", name=name, nodeClassRef=node_class_ref, labels=dict(labels),
+        capacityTypes=capacity_types,
         instanceTypes=list(settings.instance_types), taints=[dict(taint) for taint in taints],
         expireAfter=settings.expire_after, cpuLimit=settings.cpu_limit, memoryLimit=settings.memory_limit,
         consolidationPolicy=settings.consolidation_policy, consolidateAfter=settings.consolidate_after,

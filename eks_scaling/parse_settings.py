@@ -139,6 +139,7 @@ def _build(v: dict[str, Any]) -> AppConfig:
         workload_identity=v["workloadIdentity"],
         enable_metrics_server=v["enableMetricsServer"],
         node_autoscaler=v["nodeAutoscaler"],
+        auto_mode_node_pool=v["autoModeNodePool"],
         karpenter=KarpenterConfig(
             instance_types=v["karpenterInstanceTypes"],
             capacity_types=v["karpenterCapacityTypes"],

@@ -67,7 +67,8 @@ def check_demo_homes(v: dict[str, Any], karpenter_on: bool, autoscaler_on: bool)
                 else ("systemNodeInstanceTypes", v["systemNodeInstanceTypes"]))
     # Fargate's demos run on Fargate, whose architecture eks_scaling/fargate_settings.py checks.
     homes = [(name, image, pod_home) for name, image in pod_demos if name not in v["fargateWorkloads"]]
-    homes += [("inflate", PAUSE_IMAGE, karpenter_home)] if karpenter_on else []
+    own_pool = karpenter_on or (v["nodeAutoscaler"] == "auto-mode" and v["autoModeNodePool"])
+    homes += [("inflate", PAUSE_IMAGE, karpenter_home)] if own_pool else []
     homes += [("tester", NGINX_IMAGE, ca_home)] if autoscaler_on else []
     for name, image, (key, instance_types) in homes:
         if not image.architectures & _architectures(instance_types):

@@ -139,6 +139,7 @@ class AppConfig:
     workload_identity: str
     enable_metrics_server: bool
     node_autoscaler: str
+    auto_mode_node_pool: bool  # with auto-mode: the app's own NodePool (karpenter settings) beside the built-in ones
     karpenter: KarpenterConfig
     cluster_autoscaler: ClusterAutoscalerConfig
     fargate_workloads: tuple[str, ...]  # the demos run on Fargate (eks_scaling/fargate.py)

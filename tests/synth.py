@@ -81,6 +81,21 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "inflateReplicas": "5",
         "loadGenerators": "true",
     },
+    # Auto Mode with the app's own NodePool (autoModeNodePool) on Auto Mode's NodeClass: the chapter's inflate
+    # on it, a Spot pool in front of the on-demand one; the pod demos off, so it costs little synth time.
+    "auto-mode-node-pool": {
+        "nodeAutoscaler": "auto-mode",
+        "autoModeNodePool": "true",
+        "inflateReplicas": "5",
+        "karpenterCapacityTypes": "on-demand,spot",
+        "karpenterInstanceTypes": "m5.large,m5.xlarge,c6a.large",
+        "karpenterConsolidationPolicy": "WhenEmptyOrUnderutilized",
+        "karpenterDisruptionBudgets": '[{"nodes": "20%"}]',
+        "karpenterExpireAfter": "336h",
+        "enableMetricsServer": "false",
+        "enablePrometheus": "false",
+        "enableKeda": "false",
+    },
     # The scaling layers on a cluster the app does not own: both node autoscalers, Pod Identity through the
     # cluster's own agent, every demo; no VPC, cluster, system node group or add-on of the app's.
     "existing-cluster": {

@@ -97,3 +97,83 @@ def test_switching_to_auto_mode_and_back_updates_cleanly(default, synth):
     nodes, auto = default.template_files(), synth("auto-mode").template_files()
     assert Update(nodes, auto).findings() == []
     assert Update(auto, nodes).findings() == []
+
+
+POOL = {"nodeAutoscaler": "auto-mode", "autoModeNodePool": "true"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"autoModeNodePool": "true"}, "invalid setting autoModeNodePool=true with nodeAutoscaler=karpenter: it adds a "
+                                   "NodePool to EKS Auto Mode"),
+    ({"autoModeNodePool": "on"}, "invalid setting autoModeNodePool=\"on\": expected true or false"),
+    ({**POOL, "karpenterAmiAlias": "al2023@v20260101"}, "invalid setting karpenterAmiAlias=\"al2023@v20260101\" "
+                                                        "with nodeAutoscaler=auto-mode"),
+    ({**POOL, "karpenterControllerCpu": "500m"}, "invalid setting karpenterControllerCpu=\"500m\" with"),
+    ({**POOL, "karpenterConsolidationPolicy": "Balanced"}, "Auto Mode's node pool page does not list Balanced"),
+    ({**POOL, "headroom": "2"}, "invalid setting headroom=2 with nodeAutoscaler=auto-mode"),
+])
+def test_the_own_node_pool_is_refused_off_auto_mode_and_keeps_the_controllers_settings_refused(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        parse(**overrides)
+    assert message in str(error.value)
+
+
+def test_the_own_node_pool_takes_the_node_pool_settings():
+    changed = {"karpenterInstanceTypes": "m5.large,m5.2xlarge", "karpenterCapacityTypes": "on-demand,spot",
+               "karpenterCpuLimit": "100", "karpenterMemoryLimit": "400Gi", "karpenterConsolidateAfter": "5m",
+               "karpenterConsolidationPolicy": "WhenEmptyOrUnderutilized", "karpenterExpireAfter": "336h",
+               "karpenterDisruptionBudgets": '[{"nodes": "5%"}]', "karpenterTerminationGracePeriod": "1h",
+               "karpenterSpotNodePoolWeight": "80"}
+    config = parse(**POOL, **changed)
+    assert config.auto_mode_node_pool and config.karpenter.cpu_limit == 100
+    for key, value in changed.items():  # each refused without the pool
+        with pytest.raises(ConfigError, match=f"invalid setting {key}="):
+            parse(nodeAutoscaler="auto-mode", **{key: value})
+
+
+def _node_pools(result) -> dict[str, dict]:
+    return {obj["metadata"]["name"]: obj for template in result.template_files().values()
+            for resource in template["Resources"].values()
+            if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+            for obj in manifest_objects(resource) if obj["kind"] == "NodePool"}
+
+
+def test_the_own_node_pool_is_on_auto_modes_node_class_with_the_karpenter_settings(synth):
+    result = synth("auto-mode-node-pool")
+    pools = _node_pools(result)
+    assert set(pools) == {"default", "spot"}
+    for name, capacity in (("default", ["on-demand"]), ("spot", ["spot"])):
+        spec = pools[name]["spec"]
+        assert spec["template"]["spec"]["nodeClassRef"] == {"group": "eks.amazonaws.com", "kind": "NodeClass",
+                                                            "name": "default"}
+        assert spec["template"]["metadata"]["labels"] == {"type": "karpenter"}
+        requirements = {req["key"]: req["values"] for req in spec["template"]["spec"]["requirements"]}
+        assert requirements == {"karpenter.sh/capacity-type": capacity,
+                                "node.kubernetes.io/instance-type": ["m5.large", "m5.xlarge", "c6a.large"]}
+        assert spec["disruption"] == {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "30s",
+                                      "budgets": [{"nodes": "20%"}]}
+        assert spec["limits"] == {"cpu": 1000, "memory": "1000Gi"}
+        assert spec["template"]["spec"]["expireAfter"] == "336h"
+    assert result.stack.karpenter is None  # no self-managed controller, no EC2NodeClass
+    kinds = {obj["kind"] for template in result.template_files().values()
+             for resource in template["Resources"].values()
+             if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource" for obj in manifest_objects(resource)}
+    assert "EC2NodeClass" not in kinds
+    assert _node_pools(synth("auto-mode")) == {}  # the built-in pools alone without the setting
+
+
+def test_inflate_runs_on_the_own_node_pool(synth):
+    result = synth("auto-mode-node-pool")
+    (inflate,) = [obj for template in result.template_files().values()
+                  for resource in template["Resources"].values()
+                  if resource["Type"] == "Custom::AWSCDK-EKS-KubernetesResource"
+                  for obj in manifest_objects(resource) if obj["metadata"].get("name") == "inflate"]
+    assert inflate["spec"]["template"]["spec"]["nodeSelector"]["type"] == "karpenter"
+    # The NodePool is there before inflate, and inflate goes first on teardown.
+    assert result.stack.auto_mode_node_pool in result.stack.workloads.node.dependencies
+
+
+def test_turning_the_own_node_pool_on_and_off_updates_cleanly(synth):
+    built_in, own = synth("auto-mode").template_files(), synth("auto-mode-node-pool").template_files()
+    assert Update(built_in, own).findings() == []
+    assert Update(own, built_in).findings() == []

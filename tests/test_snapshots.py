@@ -18,6 +18,7 @@ from syrupy.filters import props
 SNAPSHOT_CONFIGS = {
     "default": ["EksScalingStack", "Karpenter", "Keda", "Metrics", "Prometheus", "Workloads"],
     "auto-mode": ["EksScalingStack", "Keda", "Metrics", "Prometheus", "Workloads"],
+    "auto-mode-node-pool": ["EksScalingStack", "AutoModeNodePool", "Workloads"],
     "existing-cluster": ["EksScalingStack", "ClusterAutoscaler", "Karpenter", "Keda", "Metrics", "Prometheus",
                          "Workloads"],
     "fargate": ["EksScalingStack", "Karpenter", "Keda", "Metrics", "Prometheus", "Workloads"],

@@ -34,7 +34,10 @@ def general_purpose_types() -> tuple[str, ...]:
 
 
 def as_karpenter(config: AppConfig) -> AppConfig:
-    """The configuration the planner's Karpenter simulates for nodeAutoscaler=auto-mode."""
+    """The configuration the planner's Karpenter simulates for nodeAutoscaler=auto-mode: the app's own NodePool
+    (its karpenter* settings) with autoModeNodePool, else the built-in general-purpose pool."""
+    if config.auto_mode_node_pool:
+        return replace(config, node_autoscaler="karpenter")
     pool = replace(config.karpenter, instance_types=general_purpose_types(), capacity_types=("on-demand",),
                    cpu_limit=10**9, memory_limit=f"{10**9}Gi", consolidation_policy="WhenEmptyOrUnderutilized",
                    consolidate_after="30s", expire_after="336h", disruption_budgets=(),
