@@ -42,7 +42,10 @@ def test_custom_resources_validate_against_their_crds(synth, name):
     custom = [obj for obj in objects_of(synth(name)) if crds.is_custom(obj)]
     for obj in custom:
         crds.validate(obj, config.cluster.kubernetes_version)
-    expected = ({"NodePool", "EC2NodeClass"} if config.enable_karpenter else set()) | (
+    # Auto Mode's own NodePool (autoModeNodePool) is on Auto Mode's NodeClass, of no CRD the project keeps;
+    # the NodePool validates against the pinned Karpenter chart's CRD, the v1 API Auto Mode serves.
+    own_pool = {"NodePool"} if config.enable_auto_mode and config.auto_mode_node_pool else set()
+    expected = own_pool | ({"NodePool", "EC2NodeClass"} if config.enable_karpenter else set()) | (
         {"ScaledObject"} if config.enable_keda else set()) | (
         {"CapacityBuffer"} if config.headroom.slots and config.headroom.mechanism == "capacity-buffer" else set())
     assert {obj["kind"] for obj in custom} == expected

@@ -36,6 +36,20 @@ def test_auto_mode_is_planned_as_karpenter_with_the_built_in_pools_settings():
     assert {spec.name: spec.groups for spec in workloads(AUTO)}["inflate"] == {"karpenter"}
 
 
+def test_with_its_own_node_pool_auto_mode_is_planned_on_the_apps_pool_and_still_pays_the_fee():
+    own = parse_config(with_defaults({"nodeAutoscaler": "auto-mode", "autoModeNodePool": "true",
+                                      "karpenterInstanceTypes": "m5.xlarge", "karpenterCpuLimit": "8",
+                                      "karpenterCapacityTypes": "on-demand,spot"}))
+    config = as_karpenter(own)
+    assert config.enable_karpenter and config.karpenter == own.karpenter
+    result = Simulation(own, S.chapter()).run()
+    hours = result.summary["cluster"]["node_hours"]
+    assert set(hours) - {"m5.large"} == {"m5.xlarge spot"}  # the system group is m5.large
+    # The fee on the Spot node's on-demand price, not on its Spot price.
+    fee = A.AUTO_MODE_FEE_SHARE * hours["m5.xlarge spot"] * instance_type("m5.xlarge").on_demand_usd_per_hour["us-east-1"]
+    assert result.summary["cluster"]["auto_mode_fee_usd"] == pytest.approx(fee, abs=0.01)
+
+
 def test_the_fee_is_a_share_of_the_on_demand_price_of_auto_modes_instances_only():
     prices = {"m5.large": 0.096, "c6a.large": 0.0765}
     fee = management_fee({"m5.large": 3.0, "c6a.large": 2.0}, {"m5.large": 2.0}, prices)

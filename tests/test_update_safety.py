@@ -43,6 +43,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "workloadIdentity": {"workloadIdentity": "irsa"},
     "enableMetricsServer": {"enableMetricsServer": "false"},
     "nodeAutoscaler": {"nodeAutoscaler": "karpenter", "testerReplicas": "0"},
+    "autoModeNodePool": {"nodeAutoscaler": "auto-mode", "autoModeNodePool": "true", "testerReplicas": "0"},
     "karpenterInstanceTypes": {"karpenterInstanceTypes": "m5.large,m5.2xlarge"},
     "karpenterCapacityTypes": {"karpenterCapacityTypes": "on-demand,spot"},
     "karpenterAmiAlias": {"karpenterAmiAlias": "al2023@v20260101"},
@@ -108,7 +109,7 @@ GROW_ONLY = {
 # Settings whose change renames or removes resources, which could hide another setting's change to them
 # in a combined update: each is judged alone. (A combination that turns out so is split all the same.)
 ALONE = ("clusterName", "adminPrincipalArns", "vpcFlowLogs", "availabilityZones", "workloadIdentity",
-         "enableMetricsServer", "nodeAutoscaler", "caNodeInstanceTypes", "enablePrometheus", "enableKeda",
+         "enableMetricsServer", "nodeAutoscaler", "autoModeNodePool", "caNodeInstanceTypes", "enablePrometheus", "enableKeda",
          "loadGenerators")
 GROUP_SIZE = 10
 # Settings whose change cannot converge in place, each with what docs/settings.md tells the user to do.

@@ -48,5 +48,7 @@ def as_karpenter(config: AppConfig) -> AppConfig:
 def management_fee(node_hours: dict[str, float], system_hours: dict[str, float], prices: dict[str, float],
                    share: float = A.AUTO_MODE_FEE_SHARE) -> float:
     """USD of Auto Mode's fee: a share of the on-demand price of every instance it launched (not the app's
-    system node group, which is a managed node group)."""
-    return sum((hours - system_hours.get(kind, 0.0)) * prices[kind] * share for kind, hours in node_hours.items())
+    system node group, which is a managed node group). A Spot node ("<type> spot", from the app's own NodePool)
+    pays it on its type's on-demand price too: the fee is priced per instance type, not per purchase option."""
+    return sum((hours - system_hours.get(kind, 0.0)) * prices[kind.removesuffix(" spot")] * share
+               for kind, hours in node_hours.items())
