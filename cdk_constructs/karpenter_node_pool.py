@@ -34,10 +34,12 @@ class NodePools(Construct):
         taints: Sequence[Mapping[str, str]],
         node_class: Sequence[dict[str, Any]] = (),
         node_class_ref: Mapping[str, str] | None = None,
+        spot_name: str = SPOT_NODE_POOL,
     ) -> None:
         super().__init__(scope, construct_id)
-        pools = node_pools(settings, name=name, labels=labels, taints=taints, node_class_ref=node_class_ref)
-        spot = [pool for pool in pools if pool["metadata"]["name"] == SPOT_NODE_POOL]
+        pools = node_pools(settings, name=name, labels=labels, taints=taints, node_class_ref=node_class_ref,
+                           spot_name=spot_name)
+        spot = [pool for pool in pools if pool["metadata"]["name"] == spot_name]
         self.manifest = eks.KubernetesManifest(
             self, "Manifest", cluster=cluster, manifest=[*node_class, *(pool for pool in pools if pool not in spot)],
         )

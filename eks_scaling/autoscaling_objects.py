@@ -23,17 +23,18 @@ SPOT_NODE_POOL = "spot"
 
 
 def node_pools(settings: KarpenterConfig, *, name: str, labels: Mapping[str, str],
-               taints: Sequence[Mapping[str, str]],
-               node_class_ref: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+               taints: Sequence[Mapping[str, str]], node_class_ref: Mapping[str, str] | None = None,
+               spot_name: str = SPOT_NODE_POOL) -> list[dict[str, Any]]:
     """The NodePool `name` on the node class `node_class_ref` (default: the EC2NodeClass `name`); with Spot
-    and on-demand both allowed, a weighted Spot NodePool goes first and `name` keeps on-demand only, as the
-    fallback Karpenter turns to when Spot has no capacity (Karpenter tries NodePools by descending weight)."""
+    and on-demand both allowed, a weighted Spot NodePool `spot_name` goes first and `name` keeps on-demand
+    only, as the fallback Karpenter turns to when Spot has no capacity (Karpenter tries NodePools by
+    descending weight)."""
     fallback = settings.spot_node_pool
     ref = dict(node_class_ref or {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": name})
     pools = [_node_pool(settings, name=name, node_class_ref=ref, labels=labels, taints=taints,
                         capacity_types=["on-demand"] if fallback else list(settings.capacity_types))]
     if fallback:
-        spot = _node_pool(settings, name=SPOT_NODE_POOL, node_class_ref=ref, labels=labels, taints=taints,
+        spot = _node_pool(settings, name=spot_name, node_class_ref=ref, labels=labels, taints=taints,
                           capacity_types=["spot"])
         spot["spec"]["weight"] = settings.spot_node_pool_weight
         pools.insert(0, spot)

@@ -20,6 +20,8 @@ class AutoModeNodePoolStack(NestedStack):
                  settings: KarpenterConfig) -> None:
         super().__init__(scope, construct_id, description="The app's own NodePool on EKS Auto Mode")
         # The label the inflate demo selects, as on the self-managed Karpenter's nodes; no taint (no
-        # Cluster Autoscaler runs beside Auto Mode).
-        self.node_pool = NodePools(self, "NodePool", cluster=cluster, name="default", settings=settings,
-                                   labels=NODE_LABELS, taints=[], node_class_ref=NODE_CLASS_REF)
+        # Cluster Autoscaler runs beside Auto Mode). Names of their own: switching from nodeAutoscaler=karpenter
+        # creates these before CloudFormation deletes Karpenter's `default` and `spot`, and
+        # `kubectl create` of a NodePool of the same name would fail (tests/test_update_safety.py).
+        self.node_pool = NodePools(self, "NodePool", cluster=cluster, name="auto-mode", spot_name="auto-mode-spot",
+                                   settings=settings, labels=NODE_LABELS, taints=[], node_class_ref=NODE_CLASS_REF)

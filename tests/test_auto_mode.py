@@ -141,8 +141,8 @@ def _node_pools(result) -> dict[str, dict]:
 def test_the_own_node_pool_is_on_auto_modes_node_class_with_the_karpenter_settings(synth):
     result = synth("auto-mode-node-pool")
     pools = _node_pools(result)
-    assert set(pools) == {"default", "spot"}
-    for name, capacity in (("default", ["on-demand"]), ("spot", ["spot"])):
+    assert set(pools) == {"auto-mode", "auto-mode-spot"}  # not Karpenter's names (tests/test_update_safety.py)
+    for name, capacity in (("auto-mode", ["on-demand"]), ("auto-mode-spot", ["spot"])):
         spec = pools[name]["spec"]
         assert spec["template"]["spec"]["nodeClassRef"] == {"group": "eks.amazonaws.com", "kind": "NodeClass",
                                                             "name": "default"}

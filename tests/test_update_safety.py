@@ -43,7 +43,9 @@ CHANGED: dict[str, dict[str, str]] = {
     "workloadIdentity": {"workloadIdentity": "irsa"},
     "enableMetricsServer": {"enableMetricsServer": "false"},
     "nodeAutoscaler": {"nodeAutoscaler": "karpenter", "testerReplicas": "0"},
-    "autoModeNodePool": {"nodeAutoscaler": "auto-mode", "autoModeNodePool": "true", "testerReplicas": "0"},
+    # With Spot, so that both of its NodePools are created beside Karpenter's before those go.
+    "autoModeNodePool": {"nodeAutoscaler": "auto-mode", "autoModeNodePool": "true", "testerReplicas": "0",
+                         "karpenterCapacityTypes": "on-demand,spot"},
     "karpenterInstanceTypes": {"karpenterInstanceTypes": "m5.large,m5.2xlarge"},
     "karpenterCapacityTypes": {"karpenterCapacityTypes": "on-demand,spot"},
     "karpenterAmiAlias": {"karpenterAmiAlias": "al2023@v20260101"},
@@ -219,8 +221,8 @@ def test_only_cluster_autoscaler_min_size_moves_its_groups_desired_size(base, sy
 
     # fargateWorkloads names demos that enableMetricsServer/enablePrometheus=false turn off.
     everything_but_min = {key: value for name, changes in CHANGED.items()
-                          if name not in ("caNodeMinSize", "nodeAutoscaler", "clusterName", "endpointAccess",
-                                          "fargateWorkloads")
+                          if name not in ("caNodeMinSize", "nodeAutoscaler", "autoModeNodePool", "clusterName",
+                                          "endpointAccess", "fargateWorkloads")
                           for key, value in changes.items()}
     assert desired(synth(everything_but_min)) == desired(base)
 
