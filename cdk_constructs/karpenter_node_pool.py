@@ -52,22 +52,11 @@ class NodePools(Construct):
 
 
 class KarpenterNodePool(NodePools):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        cluster: eks.ICluster,
-        name: str,
-        cluster_name: str,
-        node_role_name: str,
-        security_group_id: str,
-        settings: KarpenterConfig,
-        labels: Mapping[str, str],
-        taints: Sequence[Mapping[str, str]],
-    ) -> None:
+    """The NodePools on an EC2NodeClass of the same name, applied together (NodePools' other props)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, cluster_name: str, node_role_name: str,
+                 security_group_id: str, settings: KarpenterConfig, **pools: Any) -> None:
         node_class = load_manifest("karpenter-node-class", name=name, clusterName=cluster_name,
                                    nodeRole=node_role_name, securityGroupId=security_group_id,
                                    amiAlias=settings.ami_alias)
-        super().__init__(scope, construct_id, cluster=cluster, name=name, settings=settings, labels=labels,
-                         taints=taints, node_class=node_class)
+        super().__init__(scope, construct_id, name=name, settings=settings, node_class=node_class, **pools)
