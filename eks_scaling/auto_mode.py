@@ -12,7 +12,9 @@ Facts from the Amazon EKS user guide (docs.aws.amazon.com/eks/latest/userguide/)
   with its built-in pools). Its requirements take well-known keys (node.kubernetes.io/instance-type,
   karpenter.sh/capacity-type, kubernetes.io/arch, topology.kubernetes.io/zone) and Auto Mode's own
   eks.amazonaws.com/instance-* keys in place of self-managed Karpenter's karpenter.k8s.aws/instance-*. The
-  app's pool (autoModeNodePool) uses only the first two. UNVERIFIED: whether Auto Mode honours
+  app's pool (autoModeNodePool) uses only the first two. Checked on the page's opening (well-known keys and
+  eks.amazonaws.com/ keys); its key-by-key table was read only in a third-party copy, so the two keys the app
+  uses are UNVERIFIED against the page itself. UNVERIFIED too: whether Auto Mode honours
   consolidationPolicy Balanced (a Karpenter 1.x addition the page does not list), so it is refused here.
 This module must not import aws-cdk-lib (the config parser reads it).
 """
