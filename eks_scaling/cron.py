@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from eks_scaling.typed_text import ascii_pattern, full_match
 
-DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+# Each descriptor and the five fields it stands for (robfig/cron v3 parser.go parseDescriptor).
+DESCRIPTORS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+               "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # (name, lowest, highest, names from the lowest value on)
@@ -47,3 +49,24 @@ def cron_problem(expression: str) -> str | None:
             if match.group(3) and int(match.group(3)[1:]) == 0:
                 return f"the {name} field {text!r} has a step of 0"
     return None
+
+
+def allowed(expression: str) -> list[tuple[frozenset[int], bool]]:
+    """Each field of a schedule cron_problem accepts: the values it allows, and whether it is unrestricted
+    (`*` or `?`, which decides how day of month and day of week combine)."""
+    fields = DESCRIPTORS.get(expression, expression).split()
+    return [_allowed(text, low, high, names) for text, (_, low, high, names) in zip(fields, FIELDS)]
+
+
+def _allowed(text: str, low: int, high: int, names: tuple[str, ...]) -> tuple[frozenset[int], bool]:
+    values: set[int] = set()
+    for part in text.split(","):
+        span, _, step = part.partition("/")
+        if span in ("*", "?"):
+            start, end = low, high
+        else:
+            first, _, last = span.partition("-")
+            start = _value(first, low, high, names)
+            end = _value(last, low, high, names) if last else high if step else start
+        values.update(range(start, end + 1, int(step) if step else 1))
+    return frozenset(values), text in ("*", "?")
