@@ -44,6 +44,7 @@ def _load() -> tuple[str, Mapping[str, InstanceType]]:
 
 
 SOURCES, INSTANCE_TYPES = _load()
+DEFAULT_PRICE_REGION = "us-east-1"  # the one region the table prices every type in
 
 
 def instance_type(name: str) -> InstanceType:

@@ -28,7 +28,7 @@ from planner.engine.workloads import Workload, daemonset_overhead, system_pods, 
 from planner.scalers.pod_autoscaling import PodAutoscaling
 from planner.engine.scenario import RATE_WORKLOADS, Scenario
 from eks_scaling.settings import AppConfig
-from eks_scaling.instance_types import InstanceType, UnknownInstanceType, instance_type
+from eks_scaling.instance_types import DEFAULT_PRICE_REGION, InstanceType, UnknownInstanceType, instance_type
 
 __all__ = ["PlanError", "Result", "Simulation"]
 
@@ -304,7 +304,6 @@ class Simulation:
         return {nodes.instance_types[0]: nodes.desired_size * end / 3600}
 
 
-DEFAULT_PRICE_REGION = "us-east-1"  # the prices the instance-type table has for every type
 
 
 def _instance_types(config: AppConfig) -> dict[str, InstanceType]:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from eks_scaling.instance_types import INSTANCE_TYPES
+from eks_scaling.instance_types import DEFAULT_PRICE_REGION, INSTANCE_TYPES
 from eks_scaling.settings import AppConfig
 from planner.engine import assumptions as A
 
 _FAMILY = re.compile(r"[cmr]([0-9]+)[a-z-]*\.", re.ASCII)  # matched at the start of the name
-PRICE_REGION = "us-east-1"
 
 
 def general_purpose_types() -> tuple[str, ...]:
@@ -28,7 +27,7 @@ def general_purpose_types() -> tuple[str, ...]:
     for name, spec in INSTANCE_TYPES.items():
         family = _FAMILY.match(name)
         if family and int(family.group(1)) >= 5 and spec.architecture == "x86_64" \
-                and PRICE_REGION in spec.on_demand_usd_per_hour:
+                and DEFAULT_PRICE_REGION in spec.on_demand_usd_per_hour:
             found.append(name)
     return tuple(sorted(found))
 
