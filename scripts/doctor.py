@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from eks_scaling.cdk_json import CdkJsonError, cdk_json_context, read_json_file
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context, package_pins, read_json_file
 from scripts.aws_cli import AwsCliError, aws
 from scripts.check_aws import check, region
 
@@ -44,13 +44,6 @@ def python_line(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Line:
     return Line(True, "Python", shown)
 
 
-def _pins(root: Path) -> dict[str, str]:
-    pins = read_json_file(root / "package.json")
-    if not isinstance(pins, dict) or not isinstance(pins.get("devDependencies"), dict):
-        raise CdkJsonError(f"{root / 'package.json'}: no \"devDependencies\" object; restore it from git")
-    return pins["devDependencies"]
-
-
 def _output(*command: str) -> str | None:
     """The command's stdout, or None when it is missing or fails."""
     try:
@@ -61,7 +54,7 @@ def _output(*command: str) -> str | None:
 
 
 def node_line(root: Path) -> Line:
-    pinned = _pins(root)["node"]
+    pinned = package_pins(root)["node"]
     node = root / "node_modules" / ".bin" / "node"
     if not (root / "node_modules" / ".installed").exists():
         return Line(False, "Node.js", f"the pinned Node {pinned} is not installed yet: run make setup")
@@ -87,7 +80,7 @@ def venv_line(root: Path) -> Line:
 
 
 def cli_line(root: Path) -> Line:
-    pinned = _pins(root)["aws-cdk"]
+    pinned = package_pins(root)["aws-cdk"]
     installed = root / "node_modules" / "aws-cdk" / "package.json"
     data = read_json_file(installed) if installed.exists() else None
     found = data.get("version") if isinstance(data, dict) else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aws_cdk import Aws, Environment, Stack, Stage
@@ -16,6 +15,7 @@ from cdk_constructs.encrypted_logs import EncryptedLogs
 from cdk_constructs.fixed_egress_network import FixedEgressNetwork
 from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
 from stacks.nag import acknowledge_known_findings
+from eks_scaling.cdk_json import package_pins
 from eks_scaling.pipeline_config import PipelineConfig, StageConfig
 from eks_scaling.versions import CDK_ASSETS_VERSION
 
@@ -25,8 +25,7 @@ from eks_scaling.versions import CDK_ASSETS_VERSION
 SYNTH_COMMANDS = ["make setup", ".venv/bin/python -m scripts.check_node", "npm audit --audit-level=high",
                   ".venv/bin/python -m scripts.audit_python", "make test", "make synth"]
 # Self-mutation and asset publishing use the CLI that package.json pins, not the newest one.
-CDK_CLI_VERSION = json.loads((Path(__file__).resolve().parent.parent / "package.json").read_text())[
-    "devDependencies"]["aws-cdk"]
+CDK_CLI_VERSION = package_pins(Path(__file__).resolve().parent.parent)["aws-cdk"]
 
 
 class EksScalingStage(Stage):
