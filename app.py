@@ -5,10 +5,10 @@ import sys
 
 import aws_cdk as cdk
 
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.parse_settings import parse_config
 from eks_scaling.pipeline_config import parse_pipeline
+from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.system_fit import check_system_fit
 
 

@@ -9,9 +9,9 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
 from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
 from eks_scaling.scaler_metrics import scrape_annotations
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"

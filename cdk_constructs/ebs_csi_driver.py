@@ -10,8 +10,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.ebs_volumes_gone import VOLUME_TAG_KEY
-from eks_scaling.placement import Placement
 from cdk_constructs.pod_identity import identity_pod_annotations, trust_conditions
+from eks_scaling.placement import Placement
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"

@@ -9,10 +9,10 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from eks_scaling.placement import Placement
-from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
 from cdk_constructs.interruption_queue import InterruptionQueue
 from cdk_constructs.karpenter_policy import controller_policies
+from cdk_constructs.pod_identity import controller_service_account, identity_pod_annotations
+from eks_scaling.placement import Placement
 from eks_scaling.scaler_metrics import scrape_annotations
 
 REGISTRY = "oci://public.ecr.aws/karpenter"

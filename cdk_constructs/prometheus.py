@@ -8,10 +8,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct, IDependable
 
-from eks_scaling.placement import Placement
 from eks_scaling.manifests import load_manifest
-from eks_scaling.quantities import memory_mib
+from eks_scaling.placement import Placement
 from eks_scaling.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
+from eks_scaling.quantities import memory_mib
 from eks_scaling.scaler_metrics import KUBE_STATE_METRICS_VALUES, TLS_SCRAPE_ANNOTATIONS, TLS_SCRAPE_JOB
 
 REPOSITORY = "https://prometheus-community.github.io/helm-charts"

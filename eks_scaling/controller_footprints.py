@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eks_scaling.settings import AppConfig
 from eks_scaling.quantities import cpu_millicores, memory_mib
+from eks_scaling.settings import AppConfig
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ from typing import Any, Callable, Mapping
 from eks_scaling import setting_bounds as bounds
 from eks_scaling.auto_mode import check_auto_mode
 from eks_scaling.cdk_json import cdk_json_context, is_framework_key
+from eks_scaling.existing_cluster_checks import check_existing_cluster
+from eks_scaling.fargate_settings import check_fargate
 from eks_scaling.setting_checks import (check_demo_homes, check_disruption, check_endpoint, check_headroom,
                                         check_karpenter_limits, check_scaling_behavior)
 from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.subnet_layout import zone_slot
-from eks_scaling.existing_cluster_checks import check_existing_cluster
-from eks_scaling.fargate_settings import check_fargate
 from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.settings import (AlertThresholds, AppConfig, ClusterAutoscalerConfig, ClusterConfig, HeadroomConfig,
                                   KarpenterConfig, NetworkConfig, NodeGroupConfig, PrometheusConfig,
                                   ScalingBehaviorConfig)
+from eks_scaling.subnet_layout import zone_slot
 
 
 def parse_config(context: Mapping[str, Any]) -> AppConfig:

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.aws_regions import REGION_NAME
-from eks_scaling.setting_parsers import ACCOUNT_ID, ConfigError, OPEN_TO_ALL
-from eks_scaling.settings import AppConfig
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ACCOUNT_ID, OPEN_TO_ALL, ConfigError
+from eks_scaling.settings import AppConfig
+from eks_scaling.typed_text import ascii_pattern, full_match
 
 _REPOSITORY = ascii_pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _CONNECTION_ARN = ascii_pattern(

@@ -7,7 +7,7 @@ This module must not import aws-cdk-lib.
 from __future__ import annotations
 
 from eks_scaling.instance_types import INSTANCE_TYPES
-from eks_scaling.quantities import Bounded, BoundedOrNever, COUNT, CPU, DURATION, MEMORY, RETENTION, VOLUME
+from eks_scaling.quantities import COUNT, CPU, DURATION, MEMORY, RETENTION, VOLUME, Bounded, BoundedOrNever
 from eks_scaling.setting_parsers import MAX_AVAILABILITY_ZONES
 
 NAT_GATEWAYS = Bounded(COUNT, 1, MAX_AVAILABILITY_ZONES, "one NAT gateway per availability zone at most")

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from eks_scaling.aws_regions import ZONE_NAME
 from eks_scaling.cron import cron_problem
-from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.instance_types import UnknownInstanceType, instance_type
+from eks_scaling.typed_text import ascii_pattern, full_match
 from eks_scaling.versions import MATRIX, SUPPORTED_VERSIONS
 
 

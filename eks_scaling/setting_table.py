@@ -9,14 +9,14 @@ from typing import Any, Callable
 
 from eks_scaling import setting_bounds as bounds
 from eks_scaling.aws_regions import REGION_NAME
-from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, ENDPOINT_ACCESS, EXPANDERS,
-                                         HEADROOM_MECHANISMS, KEDA_FALLBACK_BEHAVIORS, NODE_AUTOSCALERS,
-                                         WORKLOAD_IDENTITIES, ami_alias, availability_zones, boolean, capacity_types, choice,
-                                         cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
-                                         json_object, kubernetes_version, log_types,
-                                         node_group_instance_types, optional, principal_arns, warning_ids)
 from eks_scaling.existing_cluster import existing_cluster
 from eks_scaling.fargate_settings import fargate_workloads
+from eks_scaling.setting_parsers import (ACCOUNT_ID, CONSOLIDATION_POLICIES, ENDPOINT_ACCESS, EXPANDERS,
+                                         HEADROOM_MECHANISMS, KEDA_FALLBACK_BEHAVIORS, NODE_AUTOSCALERS,
+                                         WORKLOAD_IDENTITIES, ami_alias, availability_zones, boolean, capacity_types,
+                                         choice, cidrs, cluster_name, disruption_budgets, hpa_behavior, instance_types,
+                                         json_object, kubernetes_version, log_types, node_group_instance_types,
+                                         optional, principal_arns, warning_ids)
 from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION
 
 # Every setting: key -> parser. DEFAULTS, the settings table of docs/settings.md and cdk.json list exactly these keys.

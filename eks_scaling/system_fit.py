@@ -14,11 +14,10 @@ import json
 import math
 from dataclasses import dataclass
 
-from eks_scaling.settings import AppConfig
 from eks_scaling.controller_footprints import Footprint, daemonsets, system_controllers
 from eks_scaling.instance_types import allocatable, instance_type
 from eks_scaling.setting_parsers import ConfigError
-
+from eks_scaling.settings import AppConfig
 
 # Held back on every node for what the footprints cannot know: requests that grow with an EKS add-on's
 # version (the add-ons are not pinned), a DaemonSet EKS adds, rounding in the kubelet's own arithmetic.

@@ -13,10 +13,14 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from eks_scaling.instance_types import DEFAULT_PRICE_REGION, InstanceType, UnknownInstanceType, instance_type
+from eks_scaling.settings import AppConfig
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
-from planner.engine.nodes import PlanError, WorkloadState
 from planner.engine.decisions import DecisionLog
+from planner.engine.nodes import PlanError, WorkloadState
+from planner.engine.scenario import RATE_WORKLOADS, Scenario
+from planner.engine.workloads import Workload, daemonset_overhead, system_pods, workloads
 from planner.scalers import auto_mode
 from planner.scalers.cluster_autoscaler import ClusterAutoscaler
 from planner.scalers.fargate import Fargate
@@ -24,11 +28,7 @@ from planner.scalers.hpa import Release
 from planner.scalers.karpenter import Karpenter
 from planner.scalers.keda import Keda
 from planner.scalers.metrics_pipeline import MetricsPipeline
-from planner.engine.workloads import Workload, daemonset_overhead, system_pods, workloads
 from planner.scalers.pod_autoscaling import PodAutoscaling
-from planner.engine.scenario import RATE_WORKLOADS, Scenario
-from eks_scaling.settings import AppConfig
-from eks_scaling.instance_types import DEFAULT_PRICE_REGION, InstanceType, UnknownInstanceType, instance_type
 
 __all__ = ["PlanError", "Result", "Simulation"]
 

@@ -18,8 +18,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.aws_regions import REGION_NAME
+from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.typed_text import ascii_pattern, full_match
 from scripts.aws_cli import NOT_INSTALLED, AwsCliError, aws
 

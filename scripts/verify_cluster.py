@@ -28,13 +28,13 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from scripts.aws_cli import AwsCliError, aws
-from eks_scaling.settings import AppConfig
-from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.aws_regions import REGION_NAME
 from eks_scaling.cdk_json import CdkJsonError, cdk_json_context
 from eks_scaling.parse_settings import parse_config
-from eks_scaling.aws_regions import REGION_NAME
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.settings import AppConfig
 from eks_scaling.typed_text import ascii_pattern, full_match
+from scripts.aws_cli import AwsCliError, aws
 
 _WHOLE = ascii_pattern(r"[0-9]+")
 Get = Callable[[str], "dict[str, Any] | None"]  # API path -> object, or None when not found

@@ -8,9 +8,9 @@ from constructs import Construct
 
 from cdk_constructs.cluster_autoscaler import ClusterAutoscaler
 from cdk_constructs.node_group import ManagedNodeGroup
+from eks_scaling.controller_footprints import CLUSTER_AUTOSCALER_RESOURCES
 from eks_scaling.placement import Placement
 from eks_scaling.settings import ClusterAutoscalerConfig
-from eks_scaling.controller_footprints import CLUSTER_AUTOSCALER_RESOURCES
 from eks_scaling.versions import VersionRow
 
 # The node group's name starts with this, then a hash of its create-only inputs (see ManagedNodeGroup).

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import importlib
+import json
 from typing import Callable
 
 from aws_cdk import Annotations, Aspects, CfnOutput, Duration, Environment, NestedStack, RemovalPolicy, Stack, Tags
@@ -16,28 +16,28 @@ from constructs import Construct, IDependable
 
 from cdk_constructs.encrypted_logs import EncryptedLogs, EncryptEveryLogGroup
 from cdk_constructs.existing_cluster import ExistingCluster
-from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, BUILT_IN_NODE_POOLS
-from stacks.auto_mode_stack import AutoModeNodePoolStack
 from cdk_constructs.fargate_profile import FargateProfile
+from cdk_constructs.node_group import ManagedNodeGroup
+from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, BUILT_IN_NODE_POOLS
 from eks_scaling.fargate import FARGATE_PLACEMENT, FARGATE_WORKLOADS
 from eks_scaling.manifests import load_manifest
-from cdk_constructs.node_group import ManagedNodeGroup
 from eks_scaling.placement import Placement
+from eks_scaling.placements import SYSTEM, SYSTEM_NODE_LABELS, SYSTEM_TAINT
+from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING, OPEN_ENDPOINT_WARNING
+from eks_scaling.settings import AppConfig
+from eks_scaling.subnet_layout import private_cidr, public_cidr
+from eks_scaling.versions import MATRIX, VersionRow
+from stacks.auto_mode_stack import AutoModeNodePoolStack
 from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
 from stacks.cluster_autoscaler_stack import ClusterAutoscalerStack
-from eks_scaling.settings import AppConfig
-from eks_scaling.setting_parsers import NO_ADMIN_ACCESS_WARNING, OPEN_ENDPOINT_WARNING
 from stacks.endpoint_rule import acknowledge_open_endpoint
-from eks_scaling.subnet_layout import private_cidr, public_cidr
 from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from stacks.karpenter_stack import KarpenterStack
 from stacks.keda_stack import KedaStack
 from stacks.metrics_stack import MetricsStack
 from stacks.nag import acknowledge
-from eks_scaling.placements import SYSTEM, SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from stacks.prometheus_stack import PrometheusStack
 from stacks.workloads_stack import PHP_APACHE_LOAD, PODINFO_KEDA_LOAD, PODINFO_LOAD, WorkloadsStack
-from eks_scaling.versions import MATRIX, VersionRow
 
 # The Kubernetes group of the pipeline's verifier: bound to manifests/verifier-rbac.yaml's ClusterRole.
 VERIFIER_GROUP = "eks-scaling-verifier"

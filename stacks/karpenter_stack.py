@@ -6,12 +6,12 @@ from aws_cdk import NestedStack
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-from eks_scaling.autoscaling_objects import capacity_buffer
 from cdk_constructs.karpenter import Karpenter
 from cdk_constructs.karpenter_node_pool import KarpenterNodePool
+from eks_scaling.autoscaling_objects import capacity_buffer
+from eks_scaling.controller_footprints import KARPENTER_REPLICAS
 from eks_scaling.placement import Placement, tolerating
 from eks_scaling.settings import HeadroomConfig, KarpenterConfig
-from eks_scaling.controller_footprints import KARPENTER_REPLICAS
 from eks_scaling.versions import VersionRow
 
 # With nodeAutoscaler=both, Karpenter's nodes carry this taint: only workloads that tolerate it

@@ -7,9 +7,9 @@ from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
 from cdk_constructs.keda import Keda
-from eks_scaling.placement import Placement
 from cdk_constructs.podinfo import KedaScaledPodinfo
 from cdk_constructs.prometheus import SERVER_URL
+from eks_scaling.placement import Placement
 from eks_scaling.settings import ScalingBehaviorConfig
 from eks_scaling.versions import PODINFO_IMAGE, VersionRow
 

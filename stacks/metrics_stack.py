@@ -10,8 +10,8 @@ from constructs import Construct
 
 from cdk_constructs.cpu_scaled_app import CpuScaledApp
 from cdk_constructs.metrics_server import MetricsServer
-from eks_scaling.placement import Placement
 from eks_scaling.controller_footprints import METRICS_SERVER_REPLICAS
+from eks_scaling.placement import Placement
 from eks_scaling.versions import PHP_APACHE_IMAGE, VersionRow
 
 

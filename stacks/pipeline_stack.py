@@ -13,11 +13,11 @@ from constructs import Construct
 
 from cdk_constructs.encrypted_logs import EncryptedLogs
 from cdk_constructs.fixed_egress_network import FixedEgressNetwork
-from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
-from stacks.nag import acknowledge_known_findings
 from eks_scaling.cdk_json import package_pins
 from eks_scaling.pipeline_config import PipelineConfig, StageConfig
 from eks_scaling.versions import CDK_ASSETS_VERSION
+from stacks.eks_scaling_stack import add_eks_scaling_stack, verifier_role_name, verify_step_role_name
+from stacks.nag import acknowledge_known_findings
 
 # Set-up from pins it verifies (.venv from the hashed requirements-dev.lock, node_modules from
 # package-lock.json, then the Node binary against its pinned integrity), the registries' advisories, then

@@ -10,14 +10,14 @@ from constructs import Construct
 
 from cdk_constructs.ebs_csi_driver import EbsCsiDriver
 from cdk_constructs.ebs_volumes_gone import EbsVolumesGone
-from eks_scaling.placement import Placement
 from cdk_constructs.podinfo import CustomMetricScaledPodinfo
 from cdk_constructs.prometheus import Prometheus, PrometheusAdapter
-from eks_scaling.scaler_metrics import rule_files
-from eks_scaling.settings import PrometheusConfig
 from eks_scaling.controller_footprints import (ALERTMANAGER_RESOURCES, CONFIG_RELOADER_RESOURCES,
                                                KUBE_STATE_METRICS_RESOURCES, PROMETHEUS_ADAPTER_REPLICAS,
                                                PROMETHEUS_ADAPTER_RESOURCES, PROMETHEUS_SERVER_RESOURCES)
+from eks_scaling.placement import Placement
+from eks_scaling.scaler_metrics import rule_files
+from eks_scaling.settings import PrometheusConfig
 from eks_scaling.versions import PODINFO_IMAGE, VersionRow
 
 

@@ -13,7 +13,7 @@ from eks_scaling.autoscaling_objects import placeholder_pods
 from eks_scaling.manifests import load_manifest
 from eks_scaling.placement import Placement
 from eks_scaling.settings import HeadroomConfig
-from eks_scaling.versions import BUSYBOX_IMAGE, Image, NGINX_IMAGE, PAUSE_IMAGE
+from eks_scaling.versions import BUSYBOX_IMAGE, NGINX_IMAGE, PAUSE_IMAGE, Image
 
 
 @dataclass(frozen=True)

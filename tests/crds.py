@@ -14,8 +14,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from scripts.refresh_crds import OUT as CRDS, SOURCES, folder_name
 from eks_scaling.versions import MATRIX
+from scripts.refresh_crds import OUT as CRDS
+from scripts.refresh_crds import SOURCES, folder_name
 
 # API group of a custom resource the app applies -> the chart whose CRDs define it.
 # CapacityBuffer (autoscaling.x-k8s.io) is served by the CRD Karpenter's chart ships.

@@ -11,9 +11,9 @@ import aws_cdk as cdk
 from aws_cdk import assertions
 
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.pipeline_config import parse_pipeline
 from stacks.eks_scaling_stack import EksScalingStack, add_eks_scaling_stack
 from stacks.nag import add_nag_checks
-from eks_scaling.pipeline_config import parse_pipeline
 from stacks.pipeline_stack import PipelineStack
 from tests.context import with_defaults
 from tests.deploy_graph import read_templates

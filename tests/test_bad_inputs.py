@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -19,6 +19,7 @@ from benchmarks import synth_time
 from eks_scaling import cdk_json
 from eks_scaling.cdk_json import is_framework_key
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_table import DEFAULTS
 from planner.cli.main import main as planner
 from planner.prometheus import calibrate
 from planner.prometheus.api import Prometheus, PrometheusError
@@ -27,7 +28,6 @@ from tests.bad_inputs import CASES, Case
 from tests.context import with_defaults, write_cdk_json
 from tests.fake_servers import FakeServer, http
 from tests.fakes import fake_tool
-from eks_scaling.setting_table import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_PATH = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"  # the pinned Node, as make runs

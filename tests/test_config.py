@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from eks_scaling.setting_table import DEFAULTS, SETTINGS
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from tests.context import with_defaults
 
 ROOT = Path(__file__).resolve().parent.parent

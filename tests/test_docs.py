@@ -10,15 +10,15 @@ import subprocess
 
 import pytest
 
-from planner.cli.main import parse_args
-from eks_scaling.setting_table import DEFAULTS, SETTINGS
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.system_fit import check_system_fit
 from eks_scaling.versions import MATRIX
+from planner.cli.main import parse_args
 from tests.context import with_defaults
-from tests.synth import manifest_objects
 from tests.docs import DOCS, ROOT, anchors, code_lines, examples, pages, prose, read, table_rows
+from tests.synth import manifest_objects
 
 PAGE_IDS = [str(page.relative_to(ROOT)) for page in pages()]
 # Things a clone of this repository does not have: the design notes it was built from.

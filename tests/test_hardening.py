@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from aws_cdk import assertions
 from aws_cdk.assertions import Match

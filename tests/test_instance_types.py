@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import refresh_instance_types as refresh
 from eks_scaling.instance_types import (EVICTION_HARD_MEMORY_MIB, INSTANCE_TYPES, SOURCES, UnknownInstanceType,
                                         instance_type, kube_reserved_cpu_millicores, kube_reserved_memory_mib)
+from scripts import refresh_instance_types as refresh
 
 
 def test_known_types():

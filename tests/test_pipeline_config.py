@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.pipeline_config import parse_pipeline
+from eks_scaling.setting_parsers import ConfigError
 from tests.context import with_defaults
 from tests.synth import PIPELINE
 

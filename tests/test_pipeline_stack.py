@@ -10,8 +10,8 @@ from aws_cdk import assertions
 from aws_cdk.assertions import Match
 
 from eks_scaling.manifests import load_manifest
-from stacks.eks_scaling_stack import VERIFIER_GROUP
 from eks_scaling.versions import CDK_ASSETS_VERSION
+from stacks.eks_scaling_stack import VERIFIER_GROUP
 from tests.synth import PIPELINE, manifest_objects_by_name, resolve, synthesize_pipeline
 
 # One unverified stage on a private endpoint (the Verify step could not reach it), everything optional

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
 from planner.engine import scenario as S
 from planner.engine.assumptions import PLAN_START
 from planner.scalers.budget_schedule import Schedule, is_active
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 HOUR = 3600.0

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.engine import scenario as S
 from planner.cli.main import main
+from planner.engine import scenario as S
 from planner.outputs.progress import Progress
 from planner.outputs.table import count_text, duration_text
 

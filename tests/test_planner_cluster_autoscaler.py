@@ -8,12 +8,12 @@ import dataclasses
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
 from planner.engine import assumptions as A
-from planner.scalers import cluster_autoscaler as CA
 from planner.engine import scenario as S
 from planner.engine.workloads import Eviction
+from planner.scalers import cluster_autoscaler as CA
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 ONLY_TESTER = {"nodeAutoscaler": "cluster-autoscaler", "enableMetricsServer": "false",

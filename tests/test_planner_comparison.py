@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from planner.engine import scenario as S
-from planner.cli.main import main
-from planner.cli.comparison import select
 from eks_scaling.parse_settings import parse_config
 from eks_scaling.setting_parsers import NODE_AUTOSCALERS
+from planner.cli.comparison import select
+from planner.cli.main import main
+from planner.engine import scenario as S
 from tests.context import with_defaults
 
 pytestmark = pytest.mark.usefixtures("planner_defaults")

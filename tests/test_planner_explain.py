@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from planner.engine import scenario as S
+from eks_scaling.parse_settings import parse_config
 from planner.cli.main import main
+from planner.engine import scenario as S
 from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 

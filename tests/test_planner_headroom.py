@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY
-from planner.engine.workloads import HEADROOM, workloads
-from planner.engine.scenario import Scenario
-from planner.simulation import Simulation
 from eks_scaling.parse_settings import parse_config
+from planner.engine.scenario import Scenario
+from planner.engine.workloads import HEADROOM, workloads
+from planner.simulation import Simulation
 from tests.context import with_defaults
 
 BURST_AT = 600.0

@@ -8,7 +8,6 @@ metric names that match no pod are left out: the planner has one container and o
 
 from __future__ import annotations
 
-
 import pytest
 
 from planner.scalers.hpa import (MAX_INT32, MAX_INT64, MIN_INT32, Metric, MetricError, PodSample, Recommendation,

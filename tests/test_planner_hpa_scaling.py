@@ -8,13 +8,13 @@ import dataclasses
 
 import pytest
 
-from planner.engine import scenario as S
-from planner.scalers.hpa import MetricError, Recommendation, Release
-from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
-from planner.scalers.hpa_scaling import HorizontalPodAutoscaler, combine, replicas_change_per_period
-from planner.engine.workloads import behavior, workloads
-from planner.simulation import Simulation
 from eks_scaling.parse_settings import parse_config
+from planner.engine import scenario as S
+from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
+from planner.engine.workloads import behavior, workloads
+from planner.scalers.hpa import MetricError, Recommendation, Release
+from planner.scalers.hpa_scaling import HorizontalPodAutoscaler, combine, replicas_change_per_period
+from planner.simulation import Simulation
 from tests.context import with_defaults
 
 NOW = 10_000.0

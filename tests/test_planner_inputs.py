@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli.main import main
 from eks_scaling.cdk_json import CDK_JSON
+from planner.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.usefixtures("planner_defaults")

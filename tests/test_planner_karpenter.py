@@ -8,15 +8,15 @@ import math
 
 import pytest
 
-from planner.scalers import karpenter as K
-from planner.scalers.karpenter_disruption import BALANCED_K, balanced_score
+from eks_scaling.controller_footprints import daemonsets
+from eks_scaling.instance_types import instance_type
+from eks_scaling.parse_settings import parse_config
 from planner.engine import scenario as S
 from planner.engine.nodes import Shape
 from planner.engine.workloads import Disruption, daemonset_overhead, node_demo
+from planner.scalers import karpenter as K
+from planner.scalers.karpenter_disruption import BALANCED_K, balanced_score
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
-from eks_scaling.controller_footprints import daemonsets
-from eks_scaling.instance_types import instance_type
 from tests.context import with_defaults
 
 ONLY_INFLATE = {"enableMetricsServer": "false", "enablePrometheus": "false", "enableKeda": "false"}

@@ -7,13 +7,13 @@ import dataclasses
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
 from planner.engine import scenario as S
 from planner.engine.nodes import WorkloadState
+from planner.engine.workloads import workloads
 from planner.scalers.keda import FALLBACK_BEHAVIORS, Keda
 from planner.scalers.metrics_pipeline import MetricsPipeline
-from planner.engine.workloads import workloads
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 CONFIG = parse_config(with_defaults({"nodeAutoscaler": "none", "enableMetricsServer": "false"}))

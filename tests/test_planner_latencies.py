@@ -6,10 +6,10 @@ import math
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
 from planner.engine import scenario as S
 from planner.engine.assumptions import LATENCIES, RANGE, latency_sets
 from planner.simulation import PlanError, Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 # podinfo-keda from one replica, so that the chapter's burst starts a pod of it (at its minimum of 2,

@@ -9,8 +9,8 @@ import pytest
 
 from planner.cli.main import main
 from planner.engine.inputs import duration_seconds
-from planner.simulation import Result
 from planner.outputs.table import summary_table
+from planner.simulation import Result
 
 pytestmark = pytest.mark.usefixtures("planner_defaults")
 

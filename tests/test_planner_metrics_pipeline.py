@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
 from eks_scaling.prometheus_queries import REQUESTS_PER_SECOND_RULE, SCRAPE_INTERVAL
 from planner.engine import scenario as S
 from planner.engine.nodes import Node, Pod, WorkloadState
-from planner.scalers.metrics_pipeline import MetricsPipeline, PROBE_RATE, SCRAPE_SECONDS, prometheus_rate
 from planner.engine.workloads import duration_seconds, workloads
-from eks_scaling.parse_settings import parse_config
+from planner.scalers.metrics_pipeline import PROBE_RATE, SCRAPE_SECONDS, MetricsPipeline, prometheus_rate
 from tests.context import with_defaults
 
 MINUTE = 60.0

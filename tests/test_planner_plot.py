@@ -7,11 +7,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 
-from planner.engine import scenario as S
+from eks_scaling.parse_settings import parse_config
 from planner.cli.comparison import select
+from planner.engine import scenario as S
 from planner.outputs.plot import COLOURS, draw
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 RUNS = {"settings": {"nodeAutoscaler": "karpenter"}, "nodeAutoscaler=cluster-autoscaler": {"nodeAutoscaler":

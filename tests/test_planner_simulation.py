@@ -8,10 +8,10 @@ import math
 
 import pytest
 
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ConfigError
 from planner.engine import scenario as S
 from planner.simulation import PlanError, Simulation
-from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
+from eks_scaling.parse_settings import parse_config
 from planner.engine import assumptions as A
 from planner.engine import scenario as S
 from planner.simulation import Simulation
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 from tests.test_planner_karpenter import ONLY_INFLATE
 

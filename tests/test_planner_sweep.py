@@ -7,10 +7,10 @@ import csv
 
 import pytest
 
+from eks_scaling.setting_table import DEFAULTS
 from planner.cli import sweep
 from planner.cli.main import main
 from planner.engine.inputs import InputError
-from eks_scaling.setting_table import DEFAULTS
 from tests.context import write_cdk_json
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from eks_scaling.auto_mode import AUTO_MODE_PLACEMENT, GENERAL_PURPOSE_ARCHITECTURES
 from eks_scaling.fargate import FARGATE_ARCHITECTURE, FARGATE_PLACEMENT
-from eks_scaling.placements import SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from eks_scaling.instance_types import instance_type
+from eks_scaling.placements import SYSTEM_NODE_LABELS, SYSTEM_TAINT
 from eks_scaling.versions import DEMO_IMAGES
 from tests.synth import CONFIGS, chart_values, manifest_objects, resolve
 

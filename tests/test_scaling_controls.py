@@ -8,15 +8,15 @@ import json
 
 import pytest
 
-from eks_scaling.autoscaling_objects import (PLACEHOLDER_PRIORITY, capacity_buffer, hpa, node_pools,
-                                             placeholder_pods, scaled_object)
+from eks_scaling.autoscaling_objects import (PLACEHOLDER_PRIORITY, capacity_buffer, hpa, node_pools, placeholder_pods,
+                                             scaled_object)
 from eks_scaling.manifests import load_manifest
-from eks_scaling.placement import Placement
-from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
-from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
+from eks_scaling.placement import Placement
+from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.versions import PAUSE_IMAGE
+from stacks.cluster_autoscaler_stack import NODE_LABELS as CA_NODE_LABELS
+from stacks.karpenter_stack import PLACEMENT as KARPENTER_PLACEMENT
 from tests.context import with_defaults
 from tests.synth import FIFTEEN_TYPES, chart_values, manifest_objects_by_name
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from eks_scaling.setting_table import DEFAULTS, SETTINGS
-from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.parse_settings import parse_config
-from eks_scaling.quantities import Bounded, CPU, DURATION, MEMORY, RETENTION
+from eks_scaling.quantities import CPU, DURATION, MEMORY, RETENTION, Bounded
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from tests.context import with_defaults
 from tests.docs import setting_lines
 

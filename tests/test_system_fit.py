@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.parse_settings import parse_config
 from eks_scaling.controller_footprints import system_controllers
 from eks_scaling.instance_types import allocatable, instance_type
+from eks_scaling.parse_settings import parse_config
 from eks_scaling.quantities import cpu_millicores, memory_mib
+from eks_scaling.setting_parsers import ConfigError
 from eks_scaling.system_fit import check_system_fit, node_room
 from planner.engine.nodes import Shape
 from tests.context import with_defaults

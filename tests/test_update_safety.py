@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 
-from eks_scaling.setting_table import SETTINGS
 from eks_scaling.setting_parsers import ConfigError
-from tests.docs import read, setting_lines, table_rows
+from eks_scaling.setting_table import SETTINGS
 from tests.deploy_model import convergence
+from tests.docs import read, setting_lines, table_rows
 from tests.synth import FIFTEEN_TYPES
 from tests.update_safety import Templates, Update
-
 
 # One changed valid value per setting (with what it needs alongside). Sizes grow: see GROW_ONLY.
 CHANGED: dict[str, dict[str, str]] = {

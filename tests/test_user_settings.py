@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.check_cdk_json import differences
 from eks_scaling.cdk_json import CDK_JSON, cdk_json_context, is_framework_key
-from eks_scaling.setting_table import DEFAULTS, SETTINGS
 from eks_scaling.parse_settings import parse_config
 from eks_scaling.pipeline_config import parse_pipeline
+from eks_scaling.setting_table import DEFAULTS, SETTINGS
+from scripts.check_cdk_json import differences
 from tests.context import USER_SETTINGS, base_context, with_defaults, write_user_cdk_json
 from tests.synth import CONFIGS, PIPELINE
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from eks_scaling.manifests import load_manifest
+from eks_scaling.parse_settings import parse_config
 from scripts import verify_cluster
 from scripts.verify_cluster import evaluate, report
-from eks_scaling.parse_settings import parse_config
 from tests.context import with_defaults
 from tests.fakes import executable
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from eks_scaling.versions import Caveat, DEFAULT_KUBERNETES_VERSION, MATRIX
 from eks_scaling.setting_table import DEFAULTS
+from eks_scaling.versions import DEFAULT_KUBERNETES_VERSION, MATRIX, Caveat
 
 MATRIX_DAY = date(2026, 11, 26)
 

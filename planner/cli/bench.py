@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_table import DEFAULTS
 from planner.engine import scenario as S
 from planner.simulation import Result, Simulation
-from eks_scaling.setting_table import DEFAULTS
-from eks_scaling.parse_settings import parse_config
 
 SETTINGS = {"nodeAutoscaler": "both", "karpenterInstanceTypes": "m5.large", "caNodeMaxSize": "15"}
 DAY = 86400.0

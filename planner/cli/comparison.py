@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from eks_scaling.settings import AppConfig
+from planner.engine.scenario import Scenario
 from planner.engine.workloads import HEADROOM, NODE_DEMO_GROUPS, Workload, node_demo, workloads
 from planner.outputs.table import count_text
-from planner.engine.scenario import Scenario
-from eks_scaling.settings import AppConfig
 
 # What the app needs to deploy each demo (eks_scaling/parse_settings.py, planner/engine/workloads.py).
 DEPLOYED_WITH = {

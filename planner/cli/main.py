@@ -15,28 +15,26 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.engine import assumptions as A
+from eks_scaling import cdk_json
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_parsers import ConfigError
+from eks_scaling.settings import AppConfig
+from eks_scaling.typed_text import ascii_int
 from planner.cli import comparison
-from planner.engine import decisions as explain
-from planner.engine import inputs
 from planner.cli import observe as observe_cli
 from planner.cli import sweep
+from planner.engine import assumptions as A
+from planner.engine import decisions as explain
+from planner.engine import inputs
 from planner.engine import scenario as S
-from planner.outputs.html_report import Page
 from planner.engine.inputs import InputError
-from planner.outputs.progress import Progress
+from planner.outputs.html_report import Page
 from planner.outputs.plot import plot
+from planner.outputs.progress import Progress
 from planner.outputs.report import slug, write_series
 from planner.outputs.table import DEFINITIONS, TYPICAL, duration_text, summary_rows, summary_table
 from planner.outputs.verdict import verdict_text
 from planner.simulation import PlanError, Simulation
-from eks_scaling import cdk_json
-from eks_scaling.settings import AppConfig
-from eks_scaling.setting_parsers import ConfigError
-from eks_scaling.parse_settings import parse_config
-from eks_scaling.typed_text import ascii_int
-
-
 
 
 class _Parser(argparse.ArgumentParser):

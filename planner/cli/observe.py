@@ -8,16 +8,16 @@ import importlib.util
 import time
 from pathlib import Path
 
-from planner.prometheus import calibrate
+from eks_scaling.quantities import seconds
+from eks_scaling.settings import AppConfig
 from planner.engine import inputs
 from planner.engine.inputs import InputError
 from planner.engine.workloads import workloads
-from planner.prometheus.api import Prometheus, PrometheusError, duration, timestamp
-from planner.prometheus.replay import page, plot, replay, table, write_csv
 from planner.outputs.report import slug
 from planner.outputs.table import duration_text
-from eks_scaling.quantities import seconds
-from eks_scaling.settings import AppConfig
+from planner.prometheus import calibrate
+from planner.prometheus.api import Prometheus, PrometheusError, duration, timestamp
+from planner.prometheus.replay import page, plot, replay, table, write_csv
 
 ERRORS = (PrometheusError,)
 

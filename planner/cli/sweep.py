@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from planner.engine.inputs import InputError
-from eks_scaling.typed_text import ascii_pattern, full_match
-from planner.engine.scenario import Scenario
-from planner.simulation import Simulation
-from planner.outputs.table import duration_text
-from eks_scaling.settings import AppConfig
 from eks_scaling.parse_settings import parse_config
+from eks_scaling.settings import AppConfig
+from eks_scaling.typed_text import ascii_pattern, full_match
+from planner.engine.inputs import InputError
+from planner.engine.scenario import Scenario
+from planner.outputs.table import duration_text
+from planner.simulation import Simulation
 
 _COUNT = ascii_pattern(r"[0-9]+")
 NEVER = math.inf  # a rise whose capacity never came

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-
 # Controller periods and defaults the planner models exactly (not latencies: upstream constants/flags).
 # aws/karpenter-provider-aws v1.14.1 charts/karpenter/values.yaml settings (the app does not set them):
 KARPENTER_BATCH_IDLE = 1.0  # batchIdleDuration

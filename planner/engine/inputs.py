@@ -7,9 +7,9 @@ import json
 import math
 from pathlib import Path
 
-from planner.engine import assumptions as A
 from eks_scaling.cdk_json import CdkJsonError, read_json_file
 from eks_scaling.typed_text import ascii_float, ascii_pattern
+from planner.engine import assumptions as A
 
 
 class InputError(ValueError):

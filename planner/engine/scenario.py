@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.engine.assumptions import CHAPTER_RATES
 from eks_scaling.setting_bounds import DEMO_REPLICAS
 from eks_scaling.typed_text import ascii_float
+from planner.engine.assumptions import CHAPTER_RATES
 
 RATE_WORKLOADS = ("php-apache", "podinfo", "podinfo-keda")
 REPLICA_WORKLOADS = ("inflate", "tester")

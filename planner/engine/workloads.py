@@ -3,17 +3,15 @@ the app deploys (requests, limits, HPA and ScaledObject specs)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
-import re
-
 from eks_scaling.autoscaling_objects import PLACEHOLDER_PRIORITY, hpa, node_pools, scaled_object
+from eks_scaling.controller_footprints import daemonsets, system_controllers
 from eks_scaling.manifests import load_manifest
 from eks_scaling.prometheus_queries import REQUESTS_PER_SECOND_RULE
-from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
 from eks_scaling.settings import AppConfig
-from eks_scaling.controller_footprints import daemonsets, system_controllers
-
+from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
 
 
 @dataclass(frozen=True)

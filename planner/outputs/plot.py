@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from planner.engine.scenario import RATE_WORKLOADS, WORKLOADS, Scenario
 from planner.engine.workloads import HEADROOM, Workload
-from planner.engine.scenario import RATE_WORKLOADS, Scenario, WORKLOADS
 from planner.simulation import Result
 
 STYLES = ("-", "--", ":", "-.")

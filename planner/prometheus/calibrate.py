@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Mapping
 
 from eks_scaling.prometheus_queries import SCRAPE_INTERVAL
+from eks_scaling.settings import AppConfig
 from planner.engine.assumptions import LATENCIES, MAX_LATENCY_SECONDS
-from planner.prometheus.api import Prometheus, PrometheusError
 from planner.engine.inputs import InputError, read_json
 from planner.outputs.table import duration_text
-from eks_scaling.settings import AppConfig
+from planner.prometheus.api import Prometheus, PrometheusError
 
 SCRAPE_SECONDS = float(SCRAPE_INTERVAL.rstrip("s"))
 KARPENTER_HISTOGRAM = "operator_nodeclaim_status_condition_transition_seconds"

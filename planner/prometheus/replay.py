@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from planner.engine import assumptions as A
-from planner.prometheus.calibrate import SCRAPE_SECONDS, pod_pattern, require
-from planner.outputs.html_report import Page
-from planner.engine.workloads import workloads as planned_workloads
-from planner.prometheus.api import Prometheus, PrometheusError
-from planner.outputs.table import count_text, duration_text
-from planner.engine.scenario import RATE_WORKLOADS, Scenario
-from planner.simulation import Simulation
 from eks_scaling.settings import AppConfig
+from planner.engine import assumptions as A
+from planner.engine.scenario import RATE_WORKLOADS, Scenario
+from planner.engine.workloads import workloads as planned_workloads
+from planner.outputs.html_report import Page
+from planner.outputs.table import count_text, duration_text
+from planner.prometheus.api import Prometheus, PrometheusError
+from planner.prometheus.calibrate import SCRAPE_SECONDS, pod_pattern, require
+from planner.simulation import Simulation
 
 # The load as it came: rate() over two steps, not the adapter's 2-minute window, which the planner's
 # metric pipeline applies itself (smoothing twice would delay the plan).

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 
+from eks_scaling.settings import AppConfig
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
 from planner.engine.nodes import Node, WorkloadState, disruptions_allowed, fill, next_multiple
 from planner.engine.workloads import duration_seconds
-from eks_scaling.settings import AppConfig
 
 MAX_SCALE_DOWN_PARALLELISM = 10  # --max-scale-down-parallelism: nodes deleted at once, empty or drained
 MAX_DRAIN_PARALLELISM = 1  # --max-drain-parallelism: of those, nodes that need draining

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from planner.engine.hpa_spec import Behavior, Policy, ScalingRules
-
 from planner.scalers.hpa import (DEFAULT_RELEASE, DEFAULT_TOLERANCE, DOWNSCALE_STABILIZATION, MAX_INT32, MIN_INT32,
                                  MetricError, Outcome, Release, Tolerances, to_int32)
 

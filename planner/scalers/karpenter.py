@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import math
 
+from eks_scaling.settings import AppConfig
 from planner.engine import assumptions as A
 from planner.engine.cluster import Cluster
 from planner.engine.nodes import Node, WorkloadState
-from planner.scalers.karpenter_disruption import POLLING_PERIOD, VALIDATION_DELAY, Command, Consolidation
-from planner.scalers.karpenter_scheduling import claim
 from planner.engine.workloads import node_pool_disruption, quantity
 from planner.scalers.budget_schedule import Schedule
+from planner.scalers.karpenter_disruption import POLLING_PERIOD, VALIDATION_DELAY, Command, Consolidation
+from planner.scalers.karpenter_scheduling import claim
 from planner.scalers.spot import SPOT, SpotMarket, pools
-from eks_scaling.settings import AppConfig
 
 
 class Karpenter(Consolidation):

@@ -10,8 +10,8 @@ from typing import Sequence
 from eks_scaling.prometheus_queries import SCRAPE_INTERVAL
 from planner.engine import assumptions as A
 from planner.engine.nodes import Pod, WorkloadState, next_multiple
-from planner.engine.workloads import duration_seconds
 from planner.engine.scenario import Scenario
+from planner.engine.workloads import duration_seconds
 from planner.scalers.metrics_server import MetricsServer, cores_per_pod
 
 # An assumption: podinfo counts its probes in http_requests_total. manifests/podinfo.yaml has a readiness

@@ -17,9 +17,9 @@ import math
 import random
 from dataclasses import dataclass
 
-from planner.engine import assumptions as A
 from eks_scaling.autoscaling_objects import node_pools
 from eks_scaling.settings import AppConfig
+from planner.engine import assumptions as A
 
 SPOT, ON_DEMAND = "spot", "on-demand"
 MONTH = 30 * 86400.0

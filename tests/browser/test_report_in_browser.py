@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from planner.prometheus import replay
-from planner.cli.main import main
 from eks_scaling.setting_table import DEFAULTS
+from planner.cli.main import main
+from planner.prometheus import replay
 from tests.context import write_cdk_json
 from tests.replay_sample import sample_replay
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from eks_scaling.parse_settings import parse_config
+from eks_scaling.setting_table import DEFAULTS
 from planner.engine import assumptions as A
 from planner.engine.scenario import Scenario
 from planner.simulation import Simulation
-from eks_scaling.setting_table import DEFAULTS
-from eks_scaling.parse_settings import parse_config
 
 STEP = 15.0  # the app's scrape interval
 DURATION = 2400.0

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from unittest import mock
 from datetime import datetime, timezone
+from unittest import mock
 
 import pytest
 
-from planner.engine import assumptions as A
 from planner.cli.main import main
+from planner.engine import assumptions as A
 from tests.prometheus import synthetic
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.usefixtures("planner_defaults")]
@@ -65,11 +65,11 @@ def _mean_wait(times: list[float], values: list[float], after: float) -> float:
 
 @pytest.fixture(scope="module")
 def replayed(prometheus, calibrated, window_start, tmp_path_factory):
-    from planner.prometheus import replay as R
-    from planner.prometheus.calibrate import load
-    from planner.prometheus.api import Prometheus
-    from eks_scaling.setting_table import DEFAULTS
     from eks_scaling.parse_settings import parse_config
+    from eks_scaling.setting_table import DEFAULTS
+    from planner.prometheus import replay as R
+    from planner.prometheus.api import Prometheus
+    from planner.prometheus.calibrate import load
 
     config = parse_config({**DEFAULTS, "nodeAutoscaler": "both"})
     # The plan without the planner's own ±15 % jitter: each latency at its calibrated mean, against a

@@ -7,9 +7,9 @@ import shutil
 import pytest
 import yaml
 
+from eks_scaling.parse_settings import parse_config
 from eks_scaling.scaler_metrics import rule_files
 from eks_scaling.setting_table import DEFAULTS
-from eks_scaling.parse_settings import parse_config
 
 INSTALL_HINT = "apt-get install prometheus (Debian's package: prometheus and promtool)"
 
